@@ -1,0 +1,3 @@
+from wfc.cli import main
+
+main()

@@ -1,0 +1,371 @@
+"""Node catalog: the node definitions of one ComfyUI installation.
+
+A catalog is read from ComfyUI's ``GET /object_info`` (a raw dump) or from the normalised
+file that ``wfc catalog import`` writes (``{"format": "wfc-catalog/1", ...}``). Both load into
+the same ``Catalog`` object, so every command accepts either.
+
+The normalised form keeps what validation and code generation need (input order, sections,
+types, COMBO options, bounds, flags, outputs, output nodes, node packs) and drops the
+documentation text (tooltips, descriptions), which changes between releases without changing
+behaviour. Its digest is the sha256 of its canonical JSON without the digest field, so it does
+not depend on key order or whitespace of the source dump.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+CATALOG_FORMAT = "wfc-catalog/1"
+
+# Keys of an input's options dict that are documentation, not behaviour.
+DOC_KEYS = frozenset({"tooltip", "description", "placeholder"})
+
+# Flags that mark a COMBO whose values are files the job uploads at run time.
+UPLOAD_FLAGS = ("image_upload", "video_upload", "audio_upload", "upload")
+
+SECTIONS = ("required", "optional", "hidden")
+
+
+class CatalogError(Exception):
+    """A catalog file cannot be read or is not a catalog."""
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One input of a node class, as ComfyUI declares it."""
+
+    name: str
+    section: str  # "required", "optional" or "hidden"
+    type: str  # "INT", "MODEL", "IMAGE,MASK", "*", or "COMBO" for a list of options
+    options: tuple[Any, ...] | None = None  # COMBO options, None for other types
+    config: dict[str, Any] = field(default_factory=dict)  # default, min, max, step, flags
+
+    @property
+    def is_combo(self) -> bool:
+        return self.options is not None
+
+    @property
+    def is_widget(self) -> bool:
+        """Whether the editor shows this input as a widget (a literal value) by default."""
+        if self.section == "hidden" or self.config.get("forceInput"):
+            return False
+        return self.is_combo or self.type in ("INT", "FLOAT", "STRING", "BOOLEAN")
+
+    @property
+    def is_upload(self) -> bool:
+        return any(self.config.get(flag) for flag in UPLOAD_FLAGS)
+
+    @property
+    def default(self) -> Any:
+        return self.config.get("default")
+
+    @property
+    def min(self) -> Any:
+        return self.config.get("min")
+
+    @property
+    def max(self) -> Any:
+        return self.config.get("max")
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name, "section": self.section, "type": self.type}
+        if self.options is not None:
+            data["options"] = list(self.options)
+        if self.config:
+            data["config"] = self.config
+        return data
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """One output slot of a node class."""
+
+    index: int
+    name: str
+    type: str
+    is_list: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type, "is_list": self.is_list}
+
+
+@dataclass
+class NodeClass:
+    """One node class: its inputs in declaration order and its outputs."""
+
+    name: str
+    inputs: dict[str, InputSpec]
+    outputs: list[OutputSpec]
+    output_node: bool = False
+    display_name: str | None = None
+    category: str = ""
+    python_module: str = ""
+    pack: str = "core"
+    deprecated: bool = False
+    experimental: bool = False
+
+    def input(self, name: str) -> InputSpec | None:
+        return self.inputs.get(name)
+
+    def section(self, section: str) -> list[InputSpec]:
+        return [spec for spec in self.inputs.values() if spec.section == section]
+
+    @property
+    def required(self) -> list[InputSpec]:
+        return self.section("required")
+
+    @property
+    def visible_inputs(self) -> list[InputSpec]:
+        """Required then optional inputs; hidden inputs are filled in by ComfyUI itself."""
+        return [spec for spec in self.inputs.values() if spec.section != "hidden"]
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "display_name": self.display_name,
+            "category": self.category,
+            "python_module": self.python_module,
+            "pack": self.pack,
+            "output_node": self.output_node,
+            "inputs": [spec.to_json() for spec in self.inputs.values()],
+            "outputs": [out.to_json() for out in self.outputs],
+        }
+        if self.deprecated:
+            data["deprecated"] = True
+        if self.experimental:
+            data["experimental"] = True
+        return data
+
+
+@dataclass
+class Catalog:
+    """All node classes of one ComfyUI installation, plus where they came from."""
+
+    classes: dict[str, NodeClass]
+    source: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+    _digest: str | None = None
+
+    def __contains__(self, class_type: object) -> bool:
+        return class_type in self.classes
+
+    def __iter__(self) -> Iterator[NodeClass]:
+        return iter(self.classes.values())
+
+    def __len__(self) -> int:
+        return len(self.classes)
+
+    def get(self, class_type: str) -> NodeClass | None:
+        return self.classes.get(class_type)
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the normalised catalog document, digest included."""
+        body = self._body()
+        return {"format": CATALOG_FORMAT, "digest": _digest_of(body), **body}
+
+    @property
+    def digest(self) -> str:
+        if self._digest is None:
+            self._digest = _digest_of(self._body())
+        return self._digest
+
+    def _body(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "classes": {name: self.classes[name].to_json() for name in sorted(self.classes)},
+        }
+
+
+def _digest_of(body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def dump_catalog(catalog: Catalog) -> str:
+    """Serialise a catalog deterministically (sorted classes, two-space indent)."""
+    return json.dumps(catalog.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+# --- reading ComfyUI's object_info ------------------------------------------------------------
+
+
+def _strip_docs(config: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in config.items() if key not in DOC_KEYS}
+
+
+def parse_input_spec(name: str, section: str, raw: Any) -> InputSpec:
+    """Read one input declaration, in either COMBO spelling.
+
+    ComfyUI declares an input as ``[TYPE, {config}]`` or ``[TYPE]``. A COMBO is either a list
+    of options in place of the type (``[["a", "b"], {...}]``) or ``["COMBO", {"options": [...]}]``.
+    Hidden inputs are a bare type string (``"PROMPT"``).
+    """
+    if isinstance(raw, str):
+        return InputSpec(name=name, section=section, type=raw)
+    if not isinstance(raw, (list, tuple)) or not raw:
+        raise CatalogError(f"input {name!r} has an invalid declaration: {raw!r}")
+
+    kind = raw[0]
+    config = raw[1] if len(raw) > 1 and isinstance(raw[1], dict) else {}
+    config = _strip_docs(config)
+
+    if isinstance(kind, list):
+        return InputSpec(name=name, section=section, type="COMBO", options=tuple(kind), config=config)
+    if kind == "COMBO":
+        options = config.pop("options", [])
+        return InputSpec(name=name, section=section, type="COMBO", options=tuple(options), config=config)
+    if not isinstance(kind, str):
+        raise CatalogError(f"input {name!r} has a type that is not a string: {kind!r}")
+    return InputSpec(name=name, section=section, type=kind, config=config)
+
+
+def parse_node_class(name: str, raw: dict[str, Any], pack: str = "core") -> NodeClass:
+    """Read one class of an ``object_info`` dump, keeping the declared input order."""
+    if not isinstance(raw, dict):
+        raise CatalogError(f"class {name!r} is not an object")
+
+    declared = raw.get("input") or {}
+    order = raw.get("input_order") or {}
+    inputs: dict[str, InputSpec] = {}
+    for section in SECTIONS:
+        entries = declared.get(section) or {}
+        if not isinstance(entries, dict):
+            raise CatalogError(f"class {name!r}: input section {section!r} is not an object")
+        names = list(order.get(section) or entries.keys())
+        names += [key for key in entries if key not in names]
+        for input_name in names:
+            if input_name in entries:
+                inputs[input_name] = parse_input_spec(input_name, section, entries[input_name])
+
+    types = raw.get("output") or []
+    names = raw.get("output_name") or []
+    lists = raw.get("output_is_list") or []
+    outputs = []
+    for index, output_type in enumerate(types):
+        type_name = "COMBO" if isinstance(output_type, list) else str(output_type)
+        output_name = names[index] if index < len(names) and names[index] else type_name
+        is_list = bool(lists[index]) if index < len(lists) else False
+        outputs.append(OutputSpec(index=index, name=str(output_name), type=type_name, is_list=is_list))
+
+    return NodeClass(
+        name=name,
+        inputs=inputs,
+        outputs=outputs,
+        output_node=bool(raw.get("output_node", False)),
+        display_name=raw.get("display_name"),
+        category=str(raw.get("category") or ""),
+        python_module=str(raw.get("python_module") or ""),
+        pack=pack,
+        deprecated=bool(raw.get("deprecated", False)),
+        experimental=bool(raw.get("experimental", False)),
+    )
+
+
+def pack_of(python_module: str) -> str:
+    """Name the node pack a class comes from: ``core`` or the custom node folder."""
+    if python_module.startswith("custom_nodes."):
+        return python_module.split(".", 1)[1]
+    return "core"
+
+
+def from_object_info(
+    data: dict[str, Any], source: dict[str, Any] | None = None, packs: dict[str, str] | None = None
+) -> Catalog:
+    """Build a catalog from a raw ``object_info`` document.
+
+    ``packs`` maps class names to pack labels such as ``ComfyUI-nunchaku@v1.0.2``; classes not in
+    it get the pack named by their ``python_module``.
+    """
+    if not isinstance(data, dict):
+        raise CatalogError("object_info must be a JSON object of node classes")
+    packs = packs or {}
+    classes = {}
+    for name, raw in data.items():
+        if not isinstance(raw, dict):
+            raise CatalogError(f"class {name!r} is not an object")
+        pack = packs.get(name) or pack_of(str(raw.get("python_module") or ""))
+        classes[name] = parse_node_class(name, raw, pack)
+    return Catalog(classes=classes, source=dict(source or {}))
+
+
+def from_normalised(data: dict[str, Any]) -> Catalog:
+    """Load a catalog written by ``wfc catalog import``."""
+    classes = {}
+    for name, raw in (data.get("classes") or {}).items():
+        inputs = {}
+        for entry in raw.get("inputs", []):
+            options = entry.get("options")
+            inputs[entry["name"]] = InputSpec(
+                name=entry["name"],
+                section=entry["section"],
+                type=entry["type"],
+                options=tuple(options) if options is not None else None,
+                config=entry.get("config", {}),
+            )
+        outputs = [
+            OutputSpec(index=index, name=out["name"], type=out["type"], is_list=out.get("is_list", False))
+            for index, out in enumerate(raw.get("outputs", []))
+        ]
+        classes[name] = NodeClass(
+            name=name,
+            inputs=inputs,
+            outputs=outputs,
+            output_node=raw.get("output_node", False),
+            display_name=raw.get("display_name"),
+            category=raw.get("category", ""),
+            python_module=raw.get("python_module", ""),
+            pack=raw.get("pack", "core"),
+            deprecated=raw.get("deprecated", False),
+            experimental=raw.get("experimental", False),
+        )
+    return Catalog(classes=classes, source=data.get("source", {}), _digest=data.get("digest"))
+
+
+def catalog_from_json(data: Any) -> Catalog:
+    """Build a catalog from either a normalised catalog or a raw ``object_info`` document."""
+    if isinstance(data, dict) and data.get("format") == CATALOG_FORMAT:
+        return from_normalised(data)
+    if isinstance(data, dict) and isinstance(data.get("format"), str) and "classes" in data:
+        raise CatalogError(f"unsupported catalog format {data['format']!r}; expected {CATALOG_FORMAT!r}")
+    return from_object_info(data)
+
+
+def load_catalog(path: str | Path) -> Catalog:
+    """Read a catalog file (normalised or raw ``object_info``); raise CatalogError when unusable."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: catalog file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogError(f"{path}: cannot read the catalog: {exc}") from None
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
+        raise CatalogError(f"{path}: the catalog is not valid JSON: {exc}") from None
+    try:
+        catalog = catalog_from_json(data)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise CatalogError(f"{path}: not a catalog: {exc!r}") from None
+    except CatalogError as exc:
+        raise CatalogError(f"{path}: {exc}") from None
+    catalog.path = path
+    return catalog
+
+
+def types_match(output_type: str, input_type: str) -> bool:
+    """Whether a link carrying ``output_type`` may feed an input of ``input_type``.
+
+    Matches ComfyUI 0.3.64: ``*`` on either side accepts anything, and comma-separated unions
+    match when they overlap.
+    """
+    if output_type == input_type or output_type == "*" or input_type == "*":
+        return True
+    if "," in output_type or "," in input_type:
+        outputs = {part.strip() for part in output_type.split(",")}
+        inputs = {part.strip() for part in input_type.split(",")}
+        return bool(outputs & inputs) or "*" in outputs or "*" in inputs
+    return False
