@@ -1,0 +1,173 @@
+"""One deployment target: the model-path YAML, the chosen profile, and the files really there.
+
+Settings, all in ``[tool.wfc]`` and overridable by the caller:
+
+- ``model_paths``: the ``extra_model_paths.yaml`` the deployment's ComfyUI loads;
+- ``profile``: the section whose ``base_path`` is the deployment's volume;
+- ``models_manifest``: the model manifest, the default source of the deployment's files;
+- ``comfyui_root``: ComfyUI's folder on the deployment (default ``/opt/ComfyUI``), whose
+  ``models/<folder>`` paths come first in every search path;
+- ``model_paths_location``: the folder that holds the YAML on the deployment, which anchors
+  relative paths (default: ``comfyui_root``, where ComfyUI reads ``extra_model_paths.yaml``);
+- ``models_environment``: the variables (``HOME`` included) that ``base_path`` expands with on the
+  deployment; without it this process's environment is used.
+
+ComfyUI loads every section, so the search paths come from the whole file; the profile only
+decides which volume the files belong to and where the manifest's files go.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from wfc.config import Config, ConfigError
+from wfc.models.files import DeploymentFiles, DirectoryFiles, ListingError, VirtualFiles, read_listing
+from wfc.models.manifest import Manifest, ManifestError, PlacementError, load_manifest, placement
+from wfc.models.paths import FolderSearch, ModelPaths, ModelPathsError, Section, load_model_paths, search_paths
+from wfc.models.resolve import Resolver
+
+DEFAULT_COMFYUI_ROOT = "/opt/ComfyUI"
+
+
+@dataclass
+class Deployment:
+    """Everything model checks need about one deployment target."""
+
+    model_paths: ModelPaths
+    profile: Section
+    comfyui_root: str
+    folders: dict[str, FolderSearch]
+    files: DeploymentFiles
+    manifest: Manifest | None
+    source: str  # "root", "listing" or "manifest"
+    resolver: Resolver = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.resolver = Resolver(self.folders, self.files)
+
+    @property
+    def volume(self) -> str:
+        """The deployment folder that the profile's files live under."""
+        return self.profile.base_path or self.model_paths.location
+
+
+def _string_setting(config: Config, key: str, default: str | None) -> str | None:
+    value = config.get(key, default)
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{config.source}: tool.wfc.{key} must be a string, not {value!r}")
+    return value
+
+
+def _environment(config: Config) -> Mapping[str, str]:
+    table = config.get("models_environment")
+    if table is None:
+        return os.environ
+    if not isinstance(table, dict) or not all(isinstance(value, str) for value in table.values()):
+        raise ConfigError(f"{config.source}: tool.wfc.models_environment must be a table of strings")
+    return table
+
+
+def load_profile(config: Config, profile: str | None, model_paths_file: str | Path | None = None) -> tuple[ModelPaths, Section, str]:
+    """Load the YAML and pick the profile; raise ModelPathsError when either is unusable."""
+    name = profile or _string_setting(config, "profile", None)
+    if not name:
+        raise ConfigError("no profile given: pass --profile NAME or set tool.wfc.profile")
+    path = Path(model_paths_file) if model_paths_file else config.path("model_paths")
+    if path is None:
+        raise ConfigError("no model-path file: set tool.wfc.model_paths to the extra_model_paths.yaml")
+
+    comfyui_root = posixpath.normpath(_string_setting(config, "comfyui_root", DEFAULT_COMFYUI_ROOT) or DEFAULT_COMFYUI_ROOT)
+    location = _string_setting(config, "model_paths_location", None) or comfyui_root
+    model_paths = load_model_paths(path, location=location, environ=_environment(config))
+    model_paths.require_valid()
+
+    section = model_paths.section(name)
+    if section is None:
+        names = ", ".join(model_paths.section_names()) or "none"
+        raise ModelPathsError(f"{path}: profile {name!r} not found; sections: {names}")
+    return model_paths, section, comfyui_root
+
+
+def manifest_files(manifest: Manifest, section: Section) -> VirtualFiles:
+    """Return the manifest's files placed in a profile's layout."""
+    try:
+        paths = [placement(model, section) for model in manifest.files]
+    except PlacementError as exc:
+        raise ManifestError(f"{manifest.path}: {exc}") from None
+    return VirtualFiles(paths, f"manifest {manifest.path}")
+
+
+def load_deployment(
+    config: Config,
+    profile: str | None = None,
+    *,
+    root: str | Path | None = None,
+    listing: str | Path | None = None,
+    model_paths_file: str | Path | None = None,
+    manifest_file: str | Path | None = None,
+) -> Deployment:
+    """Build the deployment for a profile; the files come from ``root``, ``listing`` or the manifest.
+
+    Raises ConfigError (ModelPathsError, ManifestError) for settings, YAML or manifest faults.
+    """
+    if root is not None and listing is not None:
+        raise ConfigError("give either a folder (--root) or a listing (--listing), not both")
+    model_paths, section, comfyui_root = load_profile(config, profile, model_paths_file)
+    folders = search_paths(model_paths, comfyui_root)
+
+    manifest: Manifest | None = None
+    manifest_path = Path(manifest_file) if manifest_file else config.path("models_manifest")
+    if manifest_path is not None and (manifest_file or manifest_path.exists() or (root is None and listing is None)):
+        manifest = load_manifest(manifest_path)
+
+    volume = section.base_path or model_paths.location
+    files: DeploymentFiles
+    if root is not None:
+        if not Path(root).is_dir():
+            raise ConfigError(f"{root}: --root must be an existing folder")
+        files, source = DirectoryFiles(root, volume), "root"
+    elif listing is not None:
+        try:
+            files, source = read_listing(listing, volume), "listing"
+        except ListingError as exc:
+            raise ConfigError(str(exc)) from None
+    else:
+        if manifest is None:
+            raise ConfigError("no files to check against: pass --root DIR or --listing FILE, "
+                              "or set tool.wfc.models_manifest")
+        files, source = manifest_files(manifest, section), "manifest"
+    return Deployment(model_paths, section, comfyui_root, folders, files, manifest, source)
+
+
+_CACHE: dict[Any, Deployment] = {}
+
+
+def cached_deployment(config: Config, profile: str | None, **options: Any) -> Deployment:
+    """Return ``load_deployment``'s result, reused while the files it read are unchanged.
+
+    ``wfc lint`` checks many workflows against one deployment; the key holds the settings and the
+    modification times of the YAML and the manifest, so an edit between runs is seen.
+    """
+    def stamp(path: Path | None) -> float | None:
+        try:
+            return path.stat().st_mtime if path is not None else None
+        except OSError:
+            return None
+
+    yaml_path = Path(options["model_paths_file"]) if options.get("model_paths_file") else config.path("model_paths")
+    manifest_path = Path(options["manifest_file"]) if options.get("manifest_file") else config.path("models_manifest")
+    key = (
+        str(config.root), repr(sorted(config.data.items(), key=lambda item: item[0])), profile,
+        tuple(sorted((name, str(value)) for name, value in options.items())),
+        stamp(yaml_path), stamp(manifest_path),
+    )
+    found = _CACHE.get(key)
+    if found is None:
+        found = load_deployment(config, profile, **options)
+        _CACHE.clear()
+        _CACHE[key] = found
+    return found
