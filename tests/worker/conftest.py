@@ -1,0 +1,150 @@
+"""Fixtures for the worker tests: the ComfyUI stand-in, moto's S3 server and a booted worker.
+
+Every server binds 127.0.0.1 on a free port and is stopped by the process id this file started.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import requests
+
+from tests.worker.builders import write_plate, write_qwen
+
+ROOT = Path(__file__).resolve().parents[2]
+STANDIN = Path(__file__).resolve().parent / "standin.py"
+BUCKET = "wfc-test-bucket"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code < 500:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout_s} s")
+
+
+def standin_command(root: Path) -> str:
+    return f"{sys.executable} {STANDIN} --port {{port}} --root {root}"
+
+
+@dataclass
+class StandInServer:
+    url: str
+    root: Path
+    process: subprocess.Popen | None = None
+
+    def set_fault(self, mode: str | None) -> None:
+        requests.post(f"{self.url}/standin/fault", json={"mode": mode}, timeout=5).raise_for_status()
+
+
+@pytest.fixture
+def standin(tmp_path: Path) -> Iterator[StandInServer]:
+    port = free_port()
+    root = tmp_path / "comfy"
+    process = subprocess.Popen(
+        [sys.executable, str(STANDIN), "--port", str(port), "--root", str(root)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(f"{url}/system_stats")
+        yield StandInServer(url, root, process)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@dataclass
+class S3Server:
+    endpoint: str
+    bucket: str
+
+    def client(self, endpoint: str | None = None) -> Any:
+        import boto3
+
+        return boto3.client("s3", endpoint_url=endpoint or self.endpoint, aws_access_key_id="testing",
+                            aws_secret_access_key="testing", region_name="us-east-1")
+
+
+@pytest.fixture
+def s3() -> Iterator[S3Server]:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        s3_server = S3Server(endpoint, BUCKET)
+        s3_server.client().create_bucket(Bucket=BUCKET)
+        yield s3_server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def workflows(tmp_path: Path) -> Path:
+    folder = tmp_path / "workflows"
+    write_qwen(folder)
+    write_plate(folder)
+    return folder
+
+
+def worker_env(workflows: Path, comfy_root: Path, s3: S3Server | None = None, **extra: str) -> dict[str, str]:
+    """Environment variables that configure the worker for a test (strings, as RunPod passes them)."""
+    env = {
+        "WFC_WORKFLOWS_DIR": str(workflows),
+        "WFC_SKIP_CUDA_WAIT": "1",
+        "WFC_COMFYUI_INPUT_DIR": str(comfy_root / "input"),
+        "WFC_COMFYUI_OUTPUT_DIR": str(comfy_root / "output"),
+        "WFC_COMFYUI_START_TIMEOUT": "30",
+        "WFC_JOB_TIMEOUT": "30",
+        "WFC_INTERRUPT_GRACE": "3",
+        "WFC_STORAGE_RETRY_BACKOFF": "0.05",
+        "RUNPOD_STORAGE_UPLOAD_OUTPUTS": "1",
+        "RUNPOD_INCLUDE_OUTPUT_BASE64": "0",
+    }
+    if s3 is not None:
+        env.update({
+            "RUNPOD_STORAGE_ENDPOINT": s3.endpoint,
+            "RUNPOD_STORAGE_BUCKET": s3.bucket,
+            "RUNPOD_STORAGE_ACCESS_KEY": "testing",
+            "RUNPOD_STORAGE_SECRET_KEY": "testing",
+        })
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def make_settings(monkeypatch: pytest.MonkeyPatch):
+    """Build Settings from a worker_env() dict, with nothing leaking from the outer environment."""
+    from worker.settings import Settings
+
+    def build(env: dict[str, str]) -> Settings:
+        for key in list(os.environ):
+            if key.startswith(("WFC_", "RUNPOD_STORAGE_", "RUNPOD_INCLUDE_", "COMFYUI_")):
+                monkeypatch.delenv(key, raising=False)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        return Settings()
+
+    return build

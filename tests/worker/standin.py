@@ -1,0 +1,397 @@
+"""A ComfyUI stand-in that speaks ComfyUI 0.3.64's HTTP and websocket protocol on 127.0.0.1.
+
+Run: ``python tests/worker/standin.py --port N --root DIR [--catalog worker/catalog.json]``.
+It validates prompts against a wfc catalog with ComfyUI's error shapes, runs a few image nodes
+for real and fakes the rest (see standin_nodes), keeps a history, and streams the same websocket
+messages ComfyUI sends to the submitting client. Test-only fault switches are set with
+``POST /standin/fault {"mode": ...}``:
+
+- ``crash``: the process exits (code 3) while the next prompt runs;
+- ``stall``: the next prompt hangs in a node until ``POST /interrupt``;
+- ``error``: the next prompt fails in its first faked node with the exception of a corrupt
+  checkpoint (``safetensors_rust.SafetensorError``);
+- ``nows``: ``/ws`` answers HTTP 503, so clients must poll ``/history``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import logging
+import os
+import queue
+import struct
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.worker.standin_nodes import Executor, Fake  # noqa: E402
+from tests.worker.standin_validate import validate_prompt  # noqa: E402
+from wfc.catalog import Catalog, load_catalog  # noqa: E402
+
+log = logging.getLogger("standin")
+
+PREVIEW_IMAGE = 1  # binary event type of ComfyUI's preview frames
+PNG_FORMAT = 2
+
+
+class Interrupted(Exception):
+    """POST /interrupt arrived while a node ran."""
+
+
+class NodeFailure(Exception):
+    def __init__(self, node_id: str, exception_type: str, message: str):
+        super().__init__(message)
+        self.node_id = node_id
+        self.exception_type = exception_type
+
+
+def object_info_of(catalog: Catalog, input_dir: Path) -> dict[str, Any]:
+    """Render a catalog back into /object_info form; LoadImage lists the live input folder."""
+    files = sorted(name for name in os.listdir(input_dir) if (input_dir / name).is_file() and not name.startswith("."))
+    info = {}
+    for node_class in catalog:
+        sections: dict[str, dict[str, Any]] = {"required": {}, "optional": {}, "hidden": {}}
+        order: dict[str, list[str]] = {"required": [], "optional": [], "hidden": []}
+        for spec in node_class.inputs.values():
+            if spec.section == "hidden":
+                sections["hidden"][spec.name] = spec.type
+            elif spec.is_combo:
+                options = files if spec.is_upload and node_class.name == "LoadImage" else list(spec.options)
+                sections[spec.section][spec.name] = [options, dict(spec.config)] if spec.config else [options]
+            else:
+                sections[spec.section][spec.name] = [spec.type, dict(spec.config)] if spec.config else [spec.type]
+            order[spec.section].append(spec.name)
+        info[node_class.name] = {
+            "input": {key: value for key, value in sections.items() if value or key == "required"},
+            "input_order": {key: value for key, value in order.items() if value or key == "required"},
+            "output": [out.type for out in node_class.outputs],
+            "output_is_list": [out.is_list for out in node_class.outputs],
+            "output_name": [out.name for out in node_class.outputs],
+            "name": node_class.name,
+            "display_name": node_class.display_name or node_class.name,
+            "description": "",
+            "python_module": node_class.python_module,
+            "category": node_class.category,
+            "output_node": node_class.output_node,
+        }
+    return info
+
+
+class StandIn:
+    def __init__(self, catalog: Catalog, root: Path):
+        self.catalog = catalog
+        self.input_dir = root / "input"
+        self.output_dir = root / "output"
+        self.temp_dir = root / "temp"
+        for folder in (self.input_dir, self.output_dir, self.temp_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        self.executor = Executor(catalog, self.input_dir, self.output_dir, self.temp_dir)
+        self.sockets: dict[str, web.WebSocketResponse] = {}
+        self.queue: queue.Queue[tuple[float, str, dict, dict, list[str]]] = queue.Queue()
+        self.pending: list[tuple[float, str, dict, dict, list[str]]] = []
+        self.running: dict[str, tuple] = {}
+        self.history: dict[str, dict[str, Any]] = {}
+        self.number = 0
+        self.fault: str | None = None
+        self.interrupt_flag = threading.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.lock = threading.Lock()
+
+    # --- messages ----------------------------------------------------------------------------
+
+    def send(self, event: str, data: Any, client_id: str | None) -> None:
+        """Send a JSON message to one client (or every client when client_id is None)."""
+        text = json.dumps({"type": event, "data": data})
+        self._deliver(lambda ws: ws.send_str(text), client_id)
+
+    def send_preview(self, image: Any, client_id: str | None) -> None:
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        frame = struct.pack(">I", PREVIEW_IMAGE) + struct.pack(">I", PNG_FORMAT) + buffer.getvalue()
+        self._deliver(lambda ws: ws.send_bytes(frame), client_id)
+
+    def _deliver(self, make, client_id: str | None) -> None:
+        targets = [self.sockets[client_id]] if client_id in self.sockets else ([] if client_id else list(self.sockets.values()))
+        for ws in targets:
+            if self.loop is not None and not ws.closed:
+                asyncio.run_coroutine_threadsafe(make(ws), self.loop)
+
+    def queue_info(self) -> dict[str, Any]:
+        return {"exec_info": {"queue_remaining": len(self.pending) + len(self.running)}}
+
+    # --- execution ---------------------------------------------------------------------------
+
+    def worker_loop(self) -> None:
+        while True:
+            item = self.queue.get()
+            with self.lock:
+                if item not in self.pending:
+                    continue  # deleted from the queue before it started
+                self.pending.remove(item)
+                self.running[item[1]] = item
+            self.send("status", {"status": self.queue_info()}, None)
+            self.execute(item)
+            with self.lock:
+                self.running.pop(item[1], None)
+            self.send("status", {"status": self.queue_info()}, None)
+
+    def execute(self, item: tuple) -> None:
+        number, prompt_id, prompt, extra_data, outputs = item
+        client_id = extra_data.get("client_id")
+        messages: list[list[Any]] = []
+        self.interrupt_flag.clear()
+
+        def message(event: str, data: dict[str, Any]) -> None:
+            data = {**data, "timestamp": int(time.time() * 1000)}
+            messages.append([event, data])
+            self.send(event, data, client_id)
+
+        message("execution_start", {"prompt_id": prompt_id})
+        message("execution_cached", {"nodes": [], "prompt_id": prompt_id})
+        results: dict[str, tuple] = {}
+        ui_outputs: dict[str, Any] = {}
+        executed: list[str] = []
+        status = "success"
+        current = None
+        try:
+            for node_id in self.order(prompt, outputs):
+                current = node_id
+                self.send("executing", {"node": node_id, "display_node": node_id, "prompt_id": prompt_id}, client_id)
+                results[node_id], ui = self.run_node(prompt, node_id, results, prompt_id, client_id)
+                executed.append(node_id)
+                if ui is not None:
+                    ui_outputs[node_id] = ui
+                    self.send("executed", {"node": node_id, "display_node": node_id, "output": ui, "prompt_id": prompt_id}, client_id)
+            message("execution_success", {"prompt_id": prompt_id})
+        except Interrupted:
+            status = "error"
+            message("execution_interrupted", {"prompt_id": prompt_id, "node_id": current,
+                                              "node_type": prompt[current]["class_type"], "executed": executed})
+        except Exception as exc:
+            status = "error"
+            node_id = exc.node_id if isinstance(exc, NodeFailure) else current
+            exception_type = exc.exception_type if isinstance(exc, NodeFailure) else type(exc).__name__
+            message("execution_error", {
+                "prompt_id": prompt_id, "node_id": node_id, "node_type": prompt[node_id]["class_type"],
+                "executed": executed, "exception_message": str(exc), "exception_type": exception_type,
+                "traceback": [], "current_inputs": {}, "current_outputs": executed,
+            })
+
+        self.history[prompt_id] = {
+            "prompt": [number, prompt_id, prompt, extra_data, outputs],
+            "outputs": ui_outputs,
+            "status": {"status_str": status, "completed": status == "success", "messages": messages},
+            "meta": {node: {"node_id": node, "display_node": node, "parent_node": None, "real_node_id": node}
+                     for node in ui_outputs},
+        }
+        self.send("executing", {"node": None, "prompt_id": prompt_id}, client_id)
+
+    def order(self, prompt: dict[str, Any], outputs: list[str]) -> list[str]:
+        ordered: list[str] = []
+        seen: set[str] = set()
+
+        def visit(node_id: str) -> None:
+            if node_id in seen:
+                return
+            seen.add(node_id)
+            for value in prompt[node_id].get("inputs", {}).values():
+                if isinstance(value, list) and len(value) == 2:
+                    visit(str(value[0]))
+            ordered.append(node_id)
+
+        for output_id in sorted(outputs):
+            visit(output_id)
+        return ordered
+
+    def run_node(self, prompt: dict, node_id: str, results: dict, prompt_id: str, client_id: str | None):
+        if self.interrupt_flag.is_set():
+            raise Interrupted()
+        node = prompt[node_id]
+        class_type = node["class_type"]
+        node_class = self.catalog.get(class_type)
+        inputs = {}
+        for name, value in node.get("inputs", {}).items():
+            if node_class.input(name) is None:
+                continue  # ComfyUI ignores inputs the class does not declare
+            if isinstance(value, list) and len(value) == 2:
+                value = results[str(value[0])][value[1]]
+            inputs[name] = value
+
+        faked = not hasattr(self.executor, "node_" + class_type)
+        if faked and self.fault == "crash":
+            log.error("fault 'crash': exiting in node %s", node_id)
+            os._exit(3)
+        if faked and self.fault == "error":
+            self.fault = None
+            raise NodeFailure(node_id, "safetensors_rust.SafetensorError", "Error while deserializing header: HeaderTooLarge")
+        if faked and self.fault == "stall":
+            while not self.interrupt_flag.wait(0.05):
+                pass
+            self.fault = None
+            raise Interrupted()
+
+        steps = inputs.get("steps") if faked else None
+        if isinstance(steps, int) and steps > 0:
+            for step in range(1, steps + 1):
+                if self.interrupt_flag.is_set():
+                    raise Interrupted()
+                time.sleep(0.01)
+                self.send("progress", {"value": step, "max": steps, "prompt_id": prompt_id, "node": node_id}, client_id)
+            outputs, ui = self.executor.run(class_type, inputs)
+            from PIL import Image
+
+            self.send_preview(Image.new("RGB", (8, 8), (step % 256, 0, 0)), client_id)
+            return outputs, ui
+        return self.executor.run(class_type, inputs)
+
+    # --- HTTP --------------------------------------------------------------------------------
+
+    async def post_prompt(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.number += 1
+        number = body.get("number", self.number)
+        if "prompt" not in body:
+            error = {"type": "no_prompt", "message": "No prompt provided", "details": "No prompt provided", "extra_info": {}}
+            return web.json_response({"error": error, "node_errors": {}}, status=400)
+        prompt = body["prompt"]
+        prompt_id = str(body.get("prompt_id") or uuid.uuid4())
+        valid, error, outputs, node_errors = validate_prompt(prompt, self.catalog, self.input_dir)
+        if not valid:
+            return web.json_response({"error": error, "node_errors": node_errors}, status=400)
+        extra_data = dict(body.get("extra_data") or {})
+        if "client_id" in body:
+            extra_data["client_id"] = body["client_id"]
+        item = (number, prompt_id, prompt, extra_data, outputs)
+        with self.lock:
+            self.pending.append(item)
+        self.queue.put(item)
+        self.send("status", {"status": self.queue_info()}, None)
+        return web.json_response({"prompt_id": prompt_id, "number": number, "node_errors": node_errors})
+
+    async def get_history(self, request: web.Request) -> web.Response:
+        prompt_id = request.match_info["prompt_id"]
+        entry = self.history.get(prompt_id)
+        return web.json_response({prompt_id: entry} if entry else {})
+
+    async def get_view(self, request: web.Request) -> web.Response:
+        query = request.rel_url.query
+        filename = query.get("filename", "")
+        if not filename or filename[0] == "/" or ".." in filename:
+            return web.Response(status=400)
+        folder = {"output": self.output_dir, "input": self.input_dir, "temp": self.temp_dir}.get(query.get("type", "output"))
+        if folder is None:
+            return web.Response(status=400)
+        target = (folder / query.get("subfolder", "")).resolve()
+        if os.path.commonpath((str(target), str(folder.resolve()))) != str(folder.resolve()):
+            return web.Response(status=403)
+        path = target / os.path.basename(filename)
+        if not path.is_file():
+            return web.Response(status=404)
+        return web.Response(body=path.read_bytes(), content_type="image/png",
+                            headers={"Content-Disposition": f'filename="{path.name}"'})
+
+    async def get_ws(self, request: web.Request) -> web.StreamResponse:
+        if self.fault == "nows":
+            return web.Response(status=503, text="websocket disabled by the stand-in's fault switch")
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        client_id = request.rel_url.query.get("clientId") or uuid.uuid4().hex
+        self.sockets[client_id] = ws
+        await ws.send_str(json.dumps({"type": "status", "data": {"status": self.queue_info(), "sid": client_id}}))
+        try:
+            async for _message in ws:
+                pass  # clients may send feature flags; nothing else is expected
+        finally:
+            if self.sockets.get(client_id) is ws:
+                del self.sockets[client_id]
+        return ws
+
+    async def post_interrupt(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except json.JSONDecodeError:
+            body = {}
+        target = body.get("prompt_id")
+        if not target or target in self.running:
+            self.interrupt_flag.set()
+        return web.Response(status=200)
+
+    async def post_queue(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        with self.lock:
+            if body.get("clear"):
+                self.pending.clear()
+            for prompt_id in body.get("delete") or []:
+                self.pending = [item for item in self.pending if item[1] != prompt_id]
+        return web.Response(status=200)
+
+    async def get_queue(self, request: web.Request) -> web.Response:
+        with self.lock:
+            running = [list(item) for item in self.running.values()]
+            pending = [list(item) for item in self.pending]
+        return web.json_response({"queue_running": running, "queue_pending": pending})
+
+    async def get_object_info(self, request: web.Request) -> web.Response:
+        return web.json_response(object_info_of(self.catalog, self.input_dir))
+
+    async def get_system_stats(self, request: web.Request) -> web.Response:
+        return web.json_response({
+            "system": {"os": os.name, "python_version": sys.version, "embedded_python": False,
+                       "comfyui_version": "0.3.64", "pytorch_version": "stand-in", "argv": sys.argv,
+                       "ram_total": 0, "ram_free": 0},
+            "devices": [],
+        })
+
+    async def post_fault(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.fault = body.get("mode")
+        log.info("fault switch set to %s", self.fault)
+        return web.json_response({"mode": self.fault})
+
+    def app(self) -> web.Application:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_post("/prompt", self.post_prompt)
+        app.router.add_get("/history/{prompt_id}", self.get_history)
+        app.router.add_get("/view", self.get_view)
+        app.router.add_get("/ws", self.get_ws)
+        app.router.add_post("/interrupt", self.post_interrupt)
+        app.router.add_post("/queue", self.post_queue)
+        app.router.add_get("/queue", self.get_queue)
+        app.router.add_get("/object_info", self.get_object_info)
+        app.router.add_get("/system_stats", self.get_system_stats)
+        app.router.add_post("/standin/fault", self.post_fault)
+
+        async def on_startup(_app: web.Application) -> None:
+            self.loop = asyncio.get_running_loop()
+
+        app.on_startup.append(on_startup)
+        return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--root", type=Path, required=True, help="folder that holds input/, output/ and temp/")
+    parser.add_argument("--catalog", type=Path, default=Path(__file__).resolve().parents[2] / "worker" / "catalog.json")
+    parser.add_argument("--fault", default=None, help="initial fault mode (see the module docstring)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="standin %(levelname)s: %(message)s")
+
+    standin = StandIn(load_catalog(args.catalog), args.root)
+    standin.fault = args.fault
+    threading.Thread(target=standin.worker_loop, daemon=True).start()
+    web.run_app(standin.app(), host="127.0.0.1", port=args.port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

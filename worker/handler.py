@@ -1,0 +1,224 @@
+"""The RunPod handler: one job from input validation to uploaded outputs.
+
+Run it with the RunPod SDK: ``python -m worker.handler`` on RunPod, or
+``python -m worker.handler --rp_serve_api --rp_api_host 127.0.0.1 --rp_api_port 8000`` for the
+SDK's local API server. Start-up checks run once before the SDK starts taking jobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+import uuid
+from typing import Any
+
+from worker.artifacts import RESERVED_INPUTS, Artifact, select_artifact, validate_input
+from worker.comfy import PromptRejected
+from worker.errors import JobError
+from worker.netguard import FetchPolicy
+from worker.outputs import build_results, delete_output_files, fetch_output_files, list_output_files
+from worker.run import RunContext, execution_failure, rejection_error, run_prompt
+from worker.settings import Settings, load_settings
+from worker.staging import ImageLimits, StagedImages, job_token, read_source, stage_image, verify_image
+from worker.startup import WorkerState, boot
+from worker.supervisor import ComfyStartError
+
+log = logging.getLogger("worker")
+
+STATE: WorkerState | None = None
+
+
+class ProgressReporter:
+    """Send progress through the RunPod SDK, at most a few times a second."""
+
+    def __init__(self, job: dict[str, Any], min_interval_s: float = 0.5):
+        self.job = job
+        self.min_interval_s = min_interval_s
+        self.last_sent = 0.0
+        self.last_node: Any = None
+        self.enabled = bool(os.environ.get("RUNPOD_WEBHOOK_POST_OUTPUT"))
+
+    def __call__(self, update: dict[str, Any]) -> None:
+        now = time.monotonic()
+        node_changed = update.get("node") != self.last_node
+        if not node_changed and now - self.last_sent < self.min_interval_s:
+            return
+        self.last_sent, self.last_node = now, update.get("node")
+        if not self.enabled:
+            log.debug("job %s progress: %s", self.job.get("id"), update)
+            return
+        import runpod
+
+        runpod.serverless.progress_update(self.job, update)
+
+
+def bind_parameters(state: WorkerState, artifact: Artifact, job_id: str, job_input: dict[str, Any],
+                    graph: dict[str, Any], staged: StagedImages, token: str) -> None:
+    """Write job values into the bound node inputs; stage every image parameter."""
+    settings = state.settings
+    limits = ImageLimits(settings.max_image_bytes, settings.max_image_pixels)
+    policy = FetchPolicy(settings.max_image_bytes, settings.url_timeout_s, settings.url_max_redirects,
+                         settings.allow_loopback_urls)
+    fetch_s3 = state.storage.download if state.storage is not None else None
+
+    supplied = set()
+    for key, value in job_input.items():
+        if key in RESERVED_INPUTS:
+            continue
+        param = artifact.parameter_for(key)
+        if param is None:
+            continue  # the schema rejects unknown keys; this guards a schema that allows them
+        supplied.add(param.name)
+
+        if param.kind == "image":
+            data = read_source(value, key, limits, policy, fetch_s3)
+            extension = verify_image(data, key, limits)
+            value = stage_image(data, extension, settings.comfyui_input_dir, token, param.name, staged)
+            log.info("job %s: staged %s as %s (%d bytes)", job_id, key, value, len(data))
+        for node_id, input_name in param.bindings:
+            graph[node_id]["inputs"][input_name] = value
+
+    missing = [param for param in artifact.image_parameters if param.name not in supplied]
+    if missing:
+        names = ", ".join(param.name for param in missing)
+        files = ", ".join(repr(graph[n]["inputs"][i]) for param in missing for n, i in param.bindings)
+        raise JobError(
+            "missing_image_input",
+            f"graph needs {files} but the job supplied no image for {names}; a file left by an earlier job must not be used",
+            [{"class": "missing_image_input", "path": f"input.{param.name}", "message": f"input.{param.name} is missing"}
+             for param in missing],
+        )
+
+
+def isolate_outputs(graph: dict[str, Any], token: str) -> str:
+    """Prefix every literal ``filename_prefix`` with a job subfolder; return that subfolder."""
+    subfolder = f"wfc-{token}"
+    for node in graph.values():
+        prefix = (node.get("inputs") or {}).get("filename_prefix")
+        if isinstance(prefix, str):
+            base = prefix.replace("\\", "/").split("/")[-1] or "output"
+            node["inputs"]["filename_prefix"] = f"{subfolder}/{base}"
+    return subfolder
+
+
+def describe(artifact: Artifact, graph: dict[str, Any]):
+    """Build the functions that name a node or node input in terms of the artifact's parameters."""
+
+    def parameters_of(node_id: str, input_name: str | None = None) -> list[str]:
+        return [param.name for param in artifact.parameters.values()
+                if any(n == node_id and (input_name is None or i == input_name) for n, i in param.bindings)]
+
+    def describe_node(node_id: str) -> str:
+        class_type = (graph.get(node_id) or {}).get("class_type", "?")
+        names = parameters_of(node_id)
+        suffix = f", parameter {', '.join(names)}" if names else ""
+        return f"node {node_id} ({class_type}{suffix})"
+
+    def describe_input(node_id: str, input_name: str | None) -> str:
+        names = parameters_of(node_id, input_name) if input_name else []
+        if names:
+            return f"parameter {names[0]!r} (node {node_id} input {input_name!r})"
+        return f"{describe_node(node_id)} input {input_name!r}" if input_name else describe_node(node_id)
+
+    return describe_node, describe_input
+
+
+def process_job(state: WorkerState, job: dict[str, Any]) -> dict[str, Any]:
+    """Run one job; return the RunPod result (``{"error": ...}`` on failure)."""
+    job_id = str(job.get("id") or uuid.uuid4())
+    started = time.perf_counter()
+    try:
+        return run_job(state, job_id, job)
+    except JobError as exc:
+        log.warning("job %s failed: %s", job_id, exc.text().replace("\n", " | "))
+        return {"error": exc.text(), "error_class": exc.error_class, "details": exc.details}
+    finally:
+        log.info("job %s took %.3f s", job_id, time.perf_counter() - started)
+
+
+def run_job(state: WorkerState, job_id: str, job: dict[str, Any]) -> dict[str, Any]:
+    if not state.ready:
+        raise JobError("worker_not_ready", "the worker failed its start-up checks and runs no jobs",
+                       [{"message": problem} for problem in state.problems])
+
+    settings = state.settings
+    job_input = job.get("input")
+    artifact = select_artifact(state.artifacts, job_input, settings.default_workflow)
+    validate_input(artifact, job_input)
+    timeout_s = min(float(job_input.get("timeout") or settings.job_timeout_s), settings.max_job_timeout_s)
+
+    if state.supervisor is not None:
+        try:
+            state.supervisor.ensure_running()
+        except ComfyStartError as exc:
+            raise JobError("comfyui_unavailable", str(exc)) from None
+
+    token = job_token(job_id)
+    graph = artifact.fresh_graph()
+    staged = StagedImages(settings.comfyui_input_dir)
+    files = []
+    subfolder = None
+    try:
+        bind_parameters(state, artifact, job_id, job_input, graph, staged, token)
+        subfolder = isolate_outputs(graph, token)
+        describe_node, describe_input = describe(artifact, graph)
+
+        context = RunContext(
+            client=state.client,
+            client_id=uuid.uuid4().hex,
+            deadline=time.monotonic() + timeout_s,
+            timeout_s=timeout_s,
+            crashed=state.supervisor.crashed if state.supervisor else (lambda: None),
+            on_progress=ProgressReporter(job),
+            use_websocket=settings.use_websocket,
+            poll_s=settings.history_poll_s,
+            interrupt_grace_s=settings.interrupt_grace_s,
+            job_id=job_id,
+        )
+        try:
+            prompt_id, entry = run_prompt(graph, context)
+        except PromptRejected as rejected:
+            raise rejection_error(rejected, describe_input) from None
+
+        failure = execution_failure(entry, describe_node)
+        if failure is not None:
+            raise failure
+
+        output_names = {str(output["node"]): name for name, output in artifact.outputs.items()}
+        files = list_output_files(entry, output_names)
+        if not files:
+            raise JobError("no_outputs", f"prompt {prompt_id} succeeded but its output nodes wrote no files")
+        fetch_output_files(state.client, files)
+        results, upload_failures = build_results(files, job_id, settings, state.storage)
+    finally:
+        staged.cleanup()
+        delete_output_files(settings.comfyui_output_dir, files, subfolder)
+
+    result: dict[str, Any] = {"workflow": artifact.name, "prompt_id": prompt_id, "outputs": results}
+    if upload_failures:
+        result["upload_failures"] = upload_failures
+    return result
+
+
+async def handler(job: dict[str, Any]) -> dict[str, Any]:
+    """RunPod entry point; runs the blocking job in a thread so the SDK's event loop stays free."""
+    if STATE is None:
+        return {"error": "worker_not_ready: the handler was called before start-up ran"}
+    return await asyncio.to_thread(process_job, STATE, job)
+
+
+def main(settings: Settings | None = None) -> None:
+    global STATE
+    logging.basicConfig(level=os.environ.get("WFC_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    STATE = boot(settings or load_settings())
+
+    import runpod
+
+    runpod.serverless.start({"handler": handler})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Collect every file the output nodes produced, upload it, and build the job's result.
+
+Files come from the history entry (``outputs[node][images|gifs|video|audio|...]``, each entry
+``{"filename", "subfolder", "type"}``); only ``type == "output"`` files are results, ``temp``
+files are previews. Bytes are read through ``/view`` so a remote ComfyUI works too. Uploads go to
+``<prefix>/<job id>/<file>`` with retries; when the upload finally fails, or when base64 is
+requested, the bytes are returned inline so no output is lost.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import mimetypes
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from worker.comfy import ComfyClient
+from worker.errors import JobError
+from worker.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OutputFile:
+    """One file an output node wrote."""
+
+    output: str  # the artifact's output name, or "node:<id>" for an unnamed output node
+    node: str
+    filename: str
+    subfolder: str
+    folder_type: str
+    data: bytes = b""
+
+
+def list_output_files(entry: dict[str, Any], output_names: dict[str, str]) -> list[OutputFile]:
+    """List the files of every output node in a history entry, named by the artifact's outputs."""
+    files = []
+    for node_id, node_output in (entry.get("outputs") or {}).items():
+        if not isinstance(node_output, dict):
+            continue
+        for items in node_output.values():
+            if not isinstance(items, list):
+                continue
+            for item in items:
+                if not isinstance(item, dict) or "filename" not in item:
+                    continue
+                if item.get("type", "output") != "output":
+                    continue
+                files.append(OutputFile(
+                    output=output_names.get(str(node_id), f"node:{node_id}"),
+                    node=str(node_id),
+                    filename=str(item["filename"]),
+                    subfolder=str(item.get("subfolder") or ""),
+                    folder_type="output",
+                ))
+    return files
+
+
+def fetch_output_files(client: ComfyClient, files: list[OutputFile]) -> None:
+    for output_file in files:
+        try:
+            output_file.data = client.view(output_file.filename, output_file.subfolder, output_file.folder_type)
+        except Exception as exc:  # requests raises several types; the job must say which file failed
+            raise JobError("output_unavailable", f"cannot read output {output_file.subfolder}/{output_file.filename}: {exc}") from None
+
+
+class Storage:
+    """S3-compatible storage for outputs (and S3-keyed inputs), configured by RUNPOD_STORAGE_*."""
+
+    def __init__(self, settings: Settings):
+        import boto3
+        from botocore.config import Config
+
+        self.settings = settings
+        self.bucket = settings.storage_bucket
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=settings.storage_endpoint,
+            aws_access_key_id=settings.storage_access_key,
+            aws_secret_access_key=settings.storage_secret_key,
+            region_name=settings.storage_region,
+            config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30,
+                          s3={"addressing_style": "path"}),
+        )
+
+    def upload(self, key: str, data: bytes, content_type: str) -> None:
+        """Put one object, retrying with exponential backoff; re-raise the last error."""
+        attempts = max(1, self.settings.storage_retries)
+        for attempt in range(1, attempts + 1):
+            try:
+                self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+                return
+            except Exception as exc:  # botocore raises ClientError, EndpointConnectionError, ...
+                if attempt == attempts:
+                    raise
+                delay = self.settings.storage_retry_backoff_s * 2 ** (attempt - 1)
+                log.warning("upload of %s failed (attempt %d of %d): %s; retrying in %.1f s", key, attempt, attempts, exc, delay)
+                time.sleep(delay)
+
+    def url_for(self, key: str) -> str:
+        if self.settings.storage_public_base_url:
+            return self.settings.storage_public_base_url.rstrip("/") + "/" + key
+        return self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=self.settings.presign_expiry_s
+        )
+
+    def download(self, key: str, max_bytes: int) -> bytes:
+        """Read one input object, rejecting keys that try to leave the bucket's namespace and large objects."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        if not key or len(key) > 1024 or key.startswith("/") or ".." in PurePosixPath(key).parts or any(ord(c) < 32 for c in key):
+            raise JobError("invalid_image", f"s3_key {key[:80]!r} is not a valid object key")
+        try:
+            head = self.client.head_object(Bucket=self.bucket, Key=key)
+            if head.get("ContentLength", 0) > max_bytes:
+                raise JobError("image_too_large", f"s3_key {key!r} is {head['ContentLength']} bytes; the limit is {max_bytes}")
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+            data = body.read(max_bytes + 1)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in ("404", "NoSuchKey", "NotFound"):
+                raise JobError("image_not_found", f"s3_key {key!r} does not exist in bucket {self.bucket!r}") from None
+            raise JobError("storage_failed", f"reading s3_key {key!r} failed: {code or exc}") from None
+        except BotoCoreError as exc:
+            raise JobError("storage_failed", f"reading s3_key {key!r} failed: {exc}") from None
+        if len(data) > max_bytes:
+            raise JobError("image_too_large", f"s3_key {key!r} is over the limit of {max_bytes} bytes")
+        return data
+
+
+def build_results(files: list[OutputFile], job_id: str, settings: Settings, storage: Storage | None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Upload and/or encode every file; return the result entries and the upload failures."""
+    results = []
+    failures = []
+    for output_file in files:
+        content_type = mimetypes.guess_type(output_file.filename)[0] or "application/octet-stream"
+        entry: dict[str, Any] = {
+            "output": output_file.output,
+            "node": output_file.node,
+            "filename": output_file.filename,
+            "content_type": content_type,
+            "bytes": len(output_file.data),
+        }
+        uploaded = False
+        if storage is not None and settings.storage_upload_outputs:
+            key = "/".join(part.strip("/") for part in (settings.storage_output_prefix, job_id, output_file.filename) if part.strip("/"))
+            try:
+                storage.upload(key, output_file.data, content_type)
+                entry["object_key"] = key
+                entry["url"] = storage.url_for(key)
+                uploaded = True
+            except Exception as exc:
+                log.error("job %s: upload of %s failed after retries: %s; returning base64 instead", job_id, key, exc)
+                failures.append(f"{output_file.filename}: {exc}")
+                entry["upload_error"] = str(exc)
+        if settings.include_output_base64 or not uploaded:
+            entry["base64"] = base64.b64encode(output_file.data).decode("ascii")
+        results.append(entry)
+    return results, failures
+
+
+def delete_output_files(output_dir: Path | None, files: list[OutputFile], job_subfolder: str | None) -> None:
+    """Delete a job's outputs: its own subfolder of ComfyUI's output folder and any listed file.
+
+    Only paths inside the output folder are touched, whatever the history entry says.
+    """
+    if output_dir is None:
+        return
+    root = output_dir.resolve()
+    for output_file in files:
+        path = (root / output_file.subfolder / output_file.filename).resolve()
+        if root not in path.parents:
+            log.warning("not deleting %s: outside %s", path, root)
+            continue
+        path.unlink(missing_ok=True)
+    if job_subfolder:
+        folder = (root / job_subfolder).resolve()
+        if root in folder.parents and folder.is_dir():
+            shutil.rmtree(folder, ignore_errors=True)
