@@ -37,8 +37,8 @@ DEFAULT_COMFYUI_ROOT = "/opt/ComfyUI"
 class Deployment:
     """Everything model checks need about one deployment target."""
 
-    model_paths: ModelPaths
-    profile: Section
+    model_paths: ModelPaths | None  # None: ComfyUI without extra_model_paths.yaml
+    profile: Section | None
     comfyui_root: str
     folders: dict[str, FolderSearch]
     files: DeploymentFiles
@@ -49,10 +49,23 @@ class Deployment:
     def __post_init__(self) -> None:
         self.resolver = Resolver(self.folders, self.files)
 
-    @property
-    def volume(self) -> str:
-        """The deployment folder that the profile's files live under."""
-        return self.profile.base_path or self.model_paths.location
+
+
+def deployment_from_files(
+    model_paths: ModelPaths | None,
+    profile: str | None,
+    comfyui_root: str,
+    files: DeploymentFiles,
+    *,
+    manifest: Manifest | None = None,
+    source: str = "listing",
+) -> Deployment:
+    """Build a deployment from parts already in hand (a parsed YAML and a file source)."""
+    section = model_paths.section(profile) if model_paths is not None and profile else None
+    if profile and section is None:
+        raise ModelPathsError(f"profile {profile!r} not found in the model-path file")
+    folders = search_paths(model_paths, comfyui_root)
+    return Deployment(model_paths, section, posixpath.normpath(comfyui_root), folders, files, manifest, source)
 
 
 def _string_setting(config: Config, key: str, default: str | None) -> str | None:

@@ -125,9 +125,21 @@ class InputResolution:
 _DRIVE = re.compile(r"^[A-Za-z]:[\\/]")
 
 
+def _legacy_note(path: str, folder: str) -> str:
+    """Explain a ComfyUI folder named after a legacy key (``models/unet`` for diffusion_models)."""
+    from wfc.models.inputs import LEGACY_FOLDERS
+
+    name = posixpath.basename(path)
+    if LEGACY_FOLDERS.get(name) == folder:
+        return f" ({posixpath.join(posixpath.basename(posixpath.dirname(path)), name)} is the legacy {name!r} folder of {folder})"
+    return ""
+
+
 class _Checker:
-    def __init__(self, deployment: Deployment, config: Config | None, path: str, document: Document | None) -> None:
+    def __init__(self, deployment: Deployment, config: Config | None, path: str, document: Document | None,
+                 catalog: Catalog | None = None) -> None:
         self.deployment = deployment
+        self.catalog = catalog
         self.resolver = deployment.resolver
         self.config = config
         self.path = path
@@ -154,7 +166,8 @@ class _Checker:
 
     def where(self, folder: str) -> str:
         """Return the path where the profile's layout puts files of ``folder``."""
-        paths = self.deployment.profile.folder_paths(folder)
+        profile = self.deployment.profile
+        paths = profile.folder_paths(folder) if profile is not None else []
         if paths:
             return paths[0]
         search = self.resolver.folder(folder)
@@ -327,13 +340,16 @@ class _Checker:
             place = places[0]
             folder = item.folders[0]
             loaders = self.loaders_of(other)
+            own = self.resolver.listing(folder)
+            empty = f" (the {folder!r} listing is empty)" if not own else ""
+            legacy = _legacy_note(place.search.path, other)
             message = (
-                f"{item.class_type} {item.input} {value!r} is not in the {folder!r} listing; a file with this "
-                f"name exists at {place.full_path}, which is registered only for {other!r}"
+                f"{item.class_type} {item.input} {value!r} is not in the {folder!r} listing{empty}; a file "
+                f"with this name exists at {place.full_path}, which is registered only for {other!r}{legacy}"
             )
             if place.search.origin == "yaml" and place.search.section:
                 relative = self.relative_to_base(place.search)
-                hint = f"add '{folder}: {relative}' to section {place.search.section!r}"
+                hint = f"add '{folder}: {relative}' to section {place.search.section}"
             else:
                 hint = f"move the file to {self.where(folder)}"
             if loaders:
@@ -343,16 +359,24 @@ class _Checker:
         return None
 
     def relative_to_base(self, search: Any) -> str:
-        section = self.deployment.model_paths.section(search.section)
+        model_paths = self.deployment.model_paths
+        section = model_paths.section(search.section) if model_paths is not None else None
         base = section.base_path if section is not None else None
         if base and search.path.startswith(base.rstrip("/") + "/"):
             return search.path[len(base.rstrip("/")) + 1:]
         return search.path
 
     def loaders_of(self, folder: str) -> list[str]:
+        """Return the loader classes that read ``folder``, core classes first when a catalog says which."""
         table = model_inputs(self.config)
-        return sorted(class_type for class_type, inputs in table.items()
-                      if any(folders == [folder] for folders in inputs.values()))
+        classes = [class_type for class_type, inputs in table.items()
+                   if any(folders == [folder] for folders in inputs.values())]
+
+        def order(class_type: str) -> tuple[int, str]:
+            node_class = self.catalog.get(class_type) if self.catalog is not None else None
+            return (0 if node_class is not None and node_class.pack == "core" else 1, class_type)
+
+        return sorted(classes, key=order)
 
     def outside(self, item: InputResolution, base: str) -> Diagnostic | None:
         folder = item.folders[0]
@@ -397,13 +421,14 @@ def resolve_graph(
     path: str = "",
     document: Document | None = None,
     folders_override: dict[tuple[str, str], list[str]] | None = None,
+    catalog: Catalog | None = None,
 ) -> list[InputResolution]:
     """Resolve every model input of a graph against a deployment.
 
     ``folders_override`` maps ``(node id, input)`` to folders, for inputs that a compiled
     artifact's manifest declares; other inputs use ``model_folders``.
     """
-    checker = _Checker(deployment, config, path, document)
+    checker = _Checker(deployment, config, path, document, catalog)
     results = []
     items = _model_input_items(graph, config)
     seen = {(node.id, name) for node, name, _value, _folders in items}
@@ -452,7 +477,7 @@ def check_models(
         options["listing"] = listing
     deployment = cached_deployment(config, profile, **options)
     diagnostics = []
-    for item in resolve_graph(graph, deployment, config, path=path, document=document):
+    for item in resolve_graph(graph, deployment, config, path=path, document=document, catalog=catalog):
         diagnostics.extend(item.diagnostics)
     return diagnostics
 
