@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -42,8 +43,8 @@ class RunContext:
 
 def run_prompt(prompt: dict[str, Any], context: RunContext) -> tuple[str, dict[str, Any]]:
     """Submit ``prompt`` and wait for its history entry; return (prompt_id, entry) or raise JobError."""
-    socket = _open_websocket(context) if context.use_websocket else None
-    try:
+    with ExitStack() as stack:
+        socket = _open_websocket(context, stack) if context.use_websocket else None
         try:
             answer = context.client.submit(prompt, context.client_id)
         except ComfyUnavailable as exc:
@@ -54,9 +55,6 @@ def run_prompt(prompt: dict[str, Any], context: RunContext) -> tuple[str, dict[s
         event = None
         if socket is not None:
             event = _follow_websocket(socket, prompt_id, context)
-    finally:
-        if socket is not None:
-            socket.close()
 
     entry = _wait_for_history(prompt_id, context)
     if event is not None and event[0] == "execution_error" and entry.get("status", {}).get("status_str") != "error":
@@ -65,13 +63,13 @@ def run_prompt(prompt: dict[str, Any], context: RunContext) -> tuple[str, dict[s
     return prompt_id, entry
 
 
-def _open_websocket(context: RunContext) -> Any:
+def _open_websocket(context: RunContext, stack: ExitStack) -> Any:
     from websockets.sync.client import connect
 
     url = f"{context.client.ws_url}/ws?clientId={context.client_id}"
     try:
-        return connect(url, open_timeout=5, close_timeout=2, max_size=64 * 1024 * 1024, proxy=None)
-    except (OSError, TimeoutError, Exception) as exc:  # websockets raises several unrelated types
+        return stack.enter_context(connect(url, open_timeout=5, close_timeout=2, max_size=64 * 1024 * 1024, proxy=None))
+    except Exception as exc:  # websockets raises OSError, TimeoutError, InvalidStatus, InvalidHandshake...
         log.warning("job %s: websocket %s unavailable (%s); polling /history instead", context.job_id, url, exc)
         return None
 

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from tests.worker.builders import write_plate, write_qwen
+from worker_builders import write_plate, write_qwen
 
 ROOT = Path(__file__).resolve().parents[2]
 STANDIN = Path(__file__).resolve().parent / "standin.py"
@@ -42,8 +42,8 @@ def wait_until_up(url: str, timeout_s: float = 20.0) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout_s} s")
 
 
-def standin_command(root: Path) -> str:
-    return f"{sys.executable} {STANDIN} --port {{port}} --root {root}"
+def standin_command(root: Path, *extra_args: str) -> str:
+    return " ".join([sys.executable, str(STANDIN), "--port", "{port}", "--root", str(root), *extra_args])
 
 
 @dataclass
@@ -148,3 +148,36 @@ def make_settings(monkeypatch: pytest.MonkeyPatch):
         return Settings()
 
     return build
+
+
+@pytest.fixture
+def start_worker(tmp_path: Path, make_settings):
+    """Boot workers whose supervisor runs the stand-in as ComfyUI; stop them after the test."""
+    from worker.startup import boot
+
+    states = []
+
+    def start(workflows: Path, s3: S3Server | None = None, standin_args: tuple[str, ...] = (), **env: str):
+        comfy_root = tmp_path / "comfy"
+        settings = make_settings(worker_env(
+            workflows, comfy_root, s3,
+            WFC_COMFYUI_COMMAND=standin_command(comfy_root, *standin_args),
+            WFC_COMFYUI_PORT=str(free_port()),
+            **env,
+        ))
+        state = boot(settings)
+        states.append(state)
+        return state
+
+    yield start
+    for state in states:
+        if state.supervisor is not None:
+            state.supervisor.stop()
+
+
+def set_fault(state: Any, mode: str | None) -> None:
+    requests.post(f"{state.client.base_url}/standin/fault", json={"mode": mode}, timeout=5).raise_for_status()
+
+
+def standin_stats(state: Any) -> dict[str, Any]:
+    return requests.get(f"{state.client.base_url}/standin/stats", timeout=5).json()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import io
 import json
 import logging
@@ -32,10 +33,10 @@ from typing import Any
 
 from aiohttp import web
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tests.worker.standin_nodes import Executor, Fake  # noqa: E402
-from tests.worker.standin_validate import validate_prompt  # noqa: E402
+from standin_nodes import Executor  # noqa: E402
+from standin_validate import validate_prompt  # noqa: E402
 from wfc.catalog import Catalog, load_catalog  # noqa: E402
 
 log = logging.getLogger("standin")
@@ -102,6 +103,7 @@ class StandIn:
         self.running: dict[str, tuple] = {}
         self.history: dict[str, dict[str, Any]] = {}
         self.number = 0
+        self.prompts_received = 0
         self.fault: str | None = None
         self.interrupt_flag = threading.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -258,6 +260,7 @@ class StandIn:
 
     async def post_prompt(self, request: web.Request) -> web.Response:
         body = await request.json()
+        self.prompts_received += 1
         self.number += 1
         number = body.get("number", self.number)
         if "prompt" not in body:
@@ -352,6 +355,11 @@ class StandIn:
             "devices": [],
         })
 
+    async def get_stats(self, request: web.Request) -> web.Response:
+        """Test-only counters: how many prompts arrived, and the files now in the input folder."""
+        files = sorted(name for name in os.listdir(self.input_dir))
+        return web.json_response({"prompts_received": self.prompts_received, "input_files": files})
+
     async def post_fault(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.fault = body.get("mode")
@@ -370,6 +378,7 @@ class StandIn:
         app.router.add_get("/object_info", self.get_object_info)
         app.router.add_get("/system_stats", self.get_system_stats)
         app.router.add_post("/standin/fault", self.post_fault)
+        app.router.add_get("/standin/stats", self.get_stats)
 
         async def on_startup(_app: web.Application) -> None:
             self.loop = asyncio.get_running_loop()
@@ -384,10 +393,17 @@ def main() -> None:
     parser.add_argument("--root", type=Path, required=True, help="folder that holds input/, output/ and temp/")
     parser.add_argument("--catalog", type=Path, default=Path(__file__).resolve().parents[2] / "worker" / "catalog.json")
     parser.add_argument("--fault", default=None, help="initial fault mode (see the module docstring)")
+    parser.add_argument("--extra-option", action="append", default=[], metavar="CLASS:INPUT:VALUE",
+                        help="add a COMBO option, as a model file present on disk would (repeatable)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="standin %(levelname)s: %(message)s")
 
-    standin = StandIn(load_catalog(args.catalog), args.root)
+    catalog = load_catalog(args.catalog)
+    for extra in args.extra_option:
+        class_type, input_name, option = extra.split(":", 2)
+        spec = catalog.classes[class_type].inputs[input_name]
+        catalog.classes[class_type].inputs[input_name] = dataclasses.replace(spec, options=(*spec.options, option))
+    standin = StandIn(catalog, args.root)
     standin.fault = args.fault
     threading.Thread(target=standin.worker_loop, daemon=True).start()
     web.run_app(standin.app(), host="127.0.0.1", port=args.port, print=None, access_log=None)

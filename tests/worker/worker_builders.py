@@ -66,7 +66,7 @@ def write_artifact(folder: Path, name: str, graph: dict[str, Any], parameters: d
         "graph": f"{name}.json",
         "graph_digest": "sha256:" + hashlib.sha256(graph_bytes).hexdigest(),
         "catalog_digest": "sha256:test",
-        "source": {"spec": "tests/worker/builders.py"},
+        "source": {"spec": "tests/worker/worker_builders.py"},
         "parameters": parameters,
         "input_schema": input_schema(parameters),
         "outputs": outputs,
