@@ -43,6 +43,10 @@ class InputSpec:
     type: str  # "INT", "MODEL", "IMAGE,MASK", "*", or "COMBO" for a list of options
     options: tuple[Any, ...] | None = None  # COMBO options, None for other types
     config: dict[str, Any] = field(default_factory=dict)  # default, min, max, step, flags
+    # True when object_info spells the COMBO as ["COMBO", {"options": [...]}] (V3 nodes) rather
+    # than as a list of options in place of the type. ComfyUI 0.3.64 checks a value's membership
+    # in the options only for the list spelling.
+    declared_as_combo: bool = False
 
     @property
     def is_combo(self) -> bool:
@@ -75,6 +79,8 @@ class InputSpec:
         data: dict[str, Any] = {"name": self.name, "section": self.section, "type": self.type}
         if self.options is not None:
             data["options"] = list(self.options)
+        if self.declared_as_combo:
+            data["declared_as_combo"] = True
         if self.config:
             data["config"] = self.config
         return data
@@ -216,7 +222,9 @@ def parse_input_spec(name: str, section: str, raw: Any) -> InputSpec:
         return InputSpec(name=name, section=section, type="COMBO", options=tuple(kind), config=config)
     if kind == "COMBO":
         options = config.pop("options", [])
-        return InputSpec(name=name, section=section, type="COMBO", options=tuple(options), config=config)
+        return InputSpec(
+            name=name, section=section, type="COMBO", options=tuple(options), config=config, declared_as_combo=True
+        )
     if not isinstance(kind, str):
         raise CatalogError(f"input {name!r} has a type that is not a string: {kind!r}")
     return InputSpec(name=name, section=section, type=kind, config=config)
@@ -304,6 +312,7 @@ def from_normalised(data: dict[str, Any]) -> Catalog:
                 type=entry["type"],
                 options=tuple(options) if options is not None else None,
                 config=entry.get("config", {}),
+                declared_as_combo=entry.get("declared_as_combo", False),
             )
         outputs = [
             OutputSpec(index=index, name=out["name"], type=out["type"], is_list=out.get("is_list", False))

@@ -1,0 +1,123 @@
+"""The one registry of lint rule codes.
+
+A rule is declared once, with its code, name, family, default severity and the ComfyUI error
+type it mirrors. Its documentation is the docstring of the function that declares it: the first
+line is the summary, then ``Why:``, ``Bad:`` and ``Good:`` sections. The same text feeds
+``wfc lint --explain CODE``, ``--list-rules`` and docs/lint.md.
+
+Checks live in one module per family (structure, catalog, graph, contract) and report findings
+by code, so one pass over a node can report several rules.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from wfc.diagnostics import Severity
+
+FAMILIES = {
+    "structure": "WFC1",
+    "catalog": "WFC2",
+    "graph": "WFC3",
+    "contract": "WFC4",
+    "models": "WFC5",
+}
+
+_SECTION = re.compile(r"^(Why|Bad|Good):\s*$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One lint rule and its documentation."""
+
+    code: str
+    name: str
+    family: str
+    severity: Severity
+    summary: str
+    why: str
+    bad: str
+    good: str
+    comfy_type: str | None = None
+
+    def explain(self) -> str:
+        """Render the rule's documentation as plain text."""
+        parts = [
+            f"{self.code} {self.name} ({self.family}, {self.severity})",
+            "",
+            self.summary,
+        ]
+        if self.comfy_type:
+            parts += ["", f"ComfyUI error type: {self.comfy_type}"]
+        parts += ["", "Why:", _indent(self.why), "", "Bad:", _indent(self.bad), "", "Good:", _indent(self.good)]
+        return "\n".join(parts)
+
+
+RULES: dict[str, Rule] = {}
+NAMES: dict[str, str] = {}
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line if line else "" for line in text.splitlines())
+
+
+def parse_docstring(doc: str) -> tuple[str, str, str, str]:
+    """Split a rule docstring into summary, why, bad and good."""
+    text = inspect.cleandoc(doc)
+    pieces = _SECTION.split(text)
+    summary = pieces[0].strip()
+    sections = {pieces[index]: inspect.cleandoc(pieces[index + 1]) for index in range(1, len(pieces) - 1, 2)}
+    return summary, sections.get("Why", ""), sections.get("Bad", ""), sections.get("Good", "")
+
+
+def rule(
+    code: str, name: str, severity: str = "error", comfy_type: str | None = None
+) -> Callable[[Callable[[], None]], Rule]:
+    """Declare a rule from a documentation-only function; raise on a duplicate code or name."""
+
+    def declare(function: Callable[[], None]) -> Rule:
+        family = next((fam for fam, prefix in FAMILIES.items() if code.startswith(prefix)), None)
+        if family is None and code != "WFC000":
+            raise ValueError(f"rule code {code} matches no family prefix")
+        if code in RULES or name in NAMES:
+            raise ValueError(f"rule {code} {name} is declared twice")
+        summary, why, bad, good = parse_docstring(function.__doc__ or "")
+        declared = Rule(code, name, family or "internal", Severity.parse(severity), summary, why, bad, good, comfy_type)
+        RULES[code] = declared
+        NAMES[name] = code
+        return declared
+
+    return declare
+
+
+def load_all() -> dict[str, Rule]:
+    """Import every family module so the registry is complete, and return it."""
+    import wfc.lint.catalog  # noqa: F401  (each family module declares its rules on import)
+    import wfc.lint.contract  # noqa: F401
+    import wfc.lint.graph  # noqa: F401
+    import wfc.lint.structure  # noqa: F401
+
+    try:
+        import wfc.models.rules  # noqa: F401  (the models family, when it is installed)
+    except ImportError:
+        pass
+    return RULES
+
+
+def resolve_selector(selector: str) -> set[str]:
+    """Return the codes a --select/--ignore entry names: a code, a code prefix, a rule name or a family."""
+    load_all()
+    token = selector.strip()
+    if token in FAMILIES:
+        prefix = FAMILIES[token]
+        return {code for code in RULES if code.startswith(prefix)}
+    if token in NAMES:
+        return {NAMES[token]}
+    upper = token.upper()
+    matched = {code for code in RULES if code.startswith(upper)}
+    if not matched:
+        raise ValueError(f"unknown rule, code or family {selector!r}; see `wfc lint --list-rules`")
+    return matched
