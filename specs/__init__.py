@@ -1,0 +1,1 @@
+"""Workflow specs (one module per workflow) and the generated node classes they import."""
