@@ -1,0 +1,281 @@
+"""Lower an editor (UI-format) workflow to an API-format prompt, as ComfyUI's frontend does.
+
+The steps follow the frontend's ``graphToPrompt`` (ComfyUI_frontend 1.27): flatten subgraph
+instances into execution nodes, apply PrimitiveNode values to the widgets they feed, then for
+every node that is sent (not virtual, not muted, not bypassed) write its widget values and
+resolve each input socket to a link or a literal. A last pass drops inputs whose source was not
+sent. Every fault the frontend would raise or hide becomes a diagnostic on the UI node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from wfc.catalog import Catalog
+from wfc.convert import codes
+from wfc.convert.document import (
+    MODE_BYPASS,
+    MODE_NEVER,
+    InputSlot,
+    UIDocument,
+    UIGraph,
+    UINode,
+    read_document,
+)
+from wfc.convert.frontend_nodes import CORE_VIRTUAL, DATALESS_NODES, PASS_THROUGH_NODES, describe_frontend_only
+from wfc.convert.primitives import apply_primitive_nodes
+from wfc.convert.resolve import ExecNode, ResolveError, Resolver
+from wfc.convert.subgraphs import instance_inputs, promoted_widget_values
+from wfc.convert.titles import node_title
+from wfc.convert.widgets import WidgetValues, node_widget_values, socket_order
+from wfc.diagnostics import Diagnostic
+
+# Subgraphs nested deeper than this are reported instead of expanded (the editor nests a few levels).
+MAX_SUBGRAPH_DEPTH = 32
+
+
+@dataclass
+class Conversion:
+    """The result of lowering one editor file."""
+
+    prompt: dict[str, dict[str, Any]]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    origins: dict[str, tuple[str, str]] = field(default_factory=dict)  # API id -> (UI node id, title)
+
+
+class Lowering:
+    """One conversion run: the execution nodes, their widget values and the diagnostics."""
+
+    def __init__(self, document: UIDocument, catalog: Catalog) -> None:
+        self.document = document
+        self.catalog = catalog
+        self.diagnostics: list[Diagnostic] = []
+        self.exec_nodes: dict[str, ExecNode] = {}
+        # Widget values per UI node, keyed by (graph id, node id): every instance of a subgraph
+        # shares the inner nodes of its definition, so they share widget values too.
+        self.widget_values: dict[tuple[str, str], WidgetValues] = {}
+
+    # --- flattening ---------------------------------------------------------------------------
+
+    def flatten(self, graph: UIGraph, path: tuple[str, ...], parent: ExecNode | None, ancestry: tuple[str, ...]) -> None:
+        for node in graph.nodes.values():
+            exec_id = ":".join((*path, node.id))
+            exec_node = ExecNode(exec_id, node, graph, path, parent, inputs=self.node_inputs(node))
+            self.exec_nodes[exec_id] = exec_node
+
+            definition = self.document.subgraphs.get(node.type)
+            if definition is not None:
+                self._add_instance(exec_node, definition, path, ancestry)
+            elif node.type in CORE_VIRTUAL or node.type in PASS_THROUGH_NODES or node.type in DATALESS_NODES:
+                exec_node.virtual = True
+
+    def node_inputs(self, node: UINode) -> list[InputSlot]:
+        """Return a node's input sockets as the frontend rebuilds them on load.
+
+        For a catalog class the frontend creates the sockets from the class (bare inputs first,
+        then widget inputs), takes each one's link from the saved socket of the same name, and
+        appends saved sockets the class does not define. Other nodes keep their saved sockets.
+        """
+        node_class = self.catalog.get(node.type)
+        if node_class is None:
+            return node.inputs
+        saved: dict[str, InputSlot] = {}
+        for slot in node.inputs:
+            saved.setdefault(slot.name, slot)
+        inputs = []
+        defined = set()
+        for name, input_type in socket_order(node_class):
+            defined.add(name)
+            slot = saved.get(name)
+            inputs.append(InputSlot(name=name, type=input_type, link=slot.link if slot is not None else None,
+                                    widget=slot.widget if slot is not None else None))
+        inputs.extend(slot for slot in node.inputs if slot.name not in defined)
+        return inputs
+
+    def _add_instance(self, exec_node: ExecNode, definition: UIGraph, path: tuple[str, ...], ancestry: tuple[str, ...]) -> None:
+        exec_node.virtual = True
+        exec_node.subgraph = definition
+        exec_node.inputs = instance_inputs(exec_node.node, definition)
+        if definition.id in ancestry or len(ancestry) >= MAX_SUBGRAPH_DEPTH:
+            self.report(codes.UNREADABLE_ENTRY, exec_node,
+                        f"subgraph {definition.name!r} contains itself (or nests deeper than "
+                        f"{MAX_SUBGRAPH_DEPTH} levels); its inner nodes are not converted")
+            exec_node.subgraph = None
+            return
+        self.flatten(definition, (*path, exec_node.node.id), exec_node, (*ancestry, definition.id))
+
+    # --- diagnostics ----------------------------------------------------------------------------
+
+    def report(self, code: codes.Code, exec_node: ExecNode | None, message: str, **fields: Any) -> None:
+        if exec_node is not None:
+            fields.setdefault("node", exec_node.id)
+            fields.setdefault("title", node_title(exec_node.node, self.catalog))
+            fields.setdefault("class_type", exec_node.node.type)
+        self.diagnostics.append(codes.make(code, message, **fields))
+
+    def describe(self, exec_node: ExecNode) -> str:
+        title = node_title(exec_node.node, self.catalog)
+        return f"node {exec_node.id} ({title!r}, {exec_node.node.type})"
+
+    # --- widget values --------------------------------------------------------------------------
+
+    def values_of(self, exec_node: ExecNode) -> WidgetValues | None:
+        key = (exec_node.graph.id, exec_node.node.id)
+        if key not in self.widget_values:
+            node_class = self.catalog.get(exec_node.node.type)
+            if node_class is None:
+                return None
+            values, problem = node_widget_values(exec_node.node, node_class)
+            if problem is not None:
+                self.report(codes.WIDGET_COUNT, exec_node, f"{self.describe(exec_node)}: {problem}",
+                            hint="check that the catalog matches the ComfyUI and node packs the workflow was saved with")
+            self.widget_values[key] = values
+        return self.widget_values[key]
+
+    def inner_value(self, instance: ExecNode) -> Any:
+        def lookup(node: UINode, name: str) -> tuple[bool, Any]:
+            inner = self.exec_nodes.get(":".join((*instance.path, instance.node.id, node.id)))
+            values = self.values_of(inner) if inner is not None else None
+            if values is None:
+                return False, None
+            return values.get(name)
+        return lookup
+
+    # --- the run --------------------------------------------------------------------------------
+
+    def run(self) -> Conversion:
+        for problem in self.document.problems:
+            self.diagnostics.append(codes.make(codes.UNREADABLE_ENTRY, problem.message, node=problem.node,
+                                               title=problem.title, pointer=problem.pointer))
+        self.flatten(self.document.root, (), None, ())
+        self.check_classes()
+
+        for exec_node in self.exec_nodes.values():
+            if exec_node.subgraph is not None:
+                exec_node.promoted = promoted_widget_values(exec_node.node, exec_node.subgraph, self.inner_value(exec_node))
+        apply_primitive_nodes(self)
+
+        resolver = Resolver(self.exec_nodes)
+        prompt: dict[str, dict[str, Any]] = {}
+        origins: dict[str, tuple[str, str]] = {}
+        for exec_node in self.execution_order():
+            entry = self.lower_node(exec_node, resolver)
+            if entry is None:
+                continue
+            prompt[exec_node.id] = entry
+            origins[exec_node.id] = (exec_node.id, entry["_meta"]["title"])
+
+        self.drop_inputs_from_unsent(prompt)
+        return Conversion(prompt=order_like_javascript(prompt), diagnostics=self.diagnostics, origins=origins)
+
+    def check_classes(self) -> None:
+        """Report nodes whose class the catalog lacks and frontend-only nodes of other packs."""
+        for exec_node in self.exec_nodes.values():
+            node_type = exec_node.node.type
+            if exec_node.virtual or node_type in self.catalog:
+                if node_type in DATALESS_NODES:
+                    self.report(codes.UI_ONLY_NODE_DROPPED, exec_node,
+                                f"{self.describe(exec_node)} only changes the editor; it is left out of the prompt")
+                continue
+            if exec_node.mode == MODE_NEVER:
+                continue  # the frontend never sends it, so its class does not matter
+            frontend_only = describe_frontend_only(node_type)
+            if frontend_only is not None:
+                self.report(codes.FRONTEND_ONLY_NODE, exec_node, f"{self.describe(exec_node)}: {frontend_only}",
+                            hint="replace it with direct links in the editor, then save again")
+            elif exec_node.mode == MODE_BYPASS:
+                continue  # bypassed nodes are resolved through their inputs, whatever their class
+            else:
+                self.report(codes.UNKNOWN_CLASS, exec_node,
+                            f"{self.describe(exec_node)}: class {node_type!r} is not in the catalog and is not "
+                            "a subgraph of this file, so the prompt cannot include it",
+                            hint="install the node pack that provides it and refresh the catalog, or remove the node")
+
+    def execution_order(self) -> list[ExecNode]:
+        return list(self.exec_nodes.values())
+
+    def lower_node(self, exec_node: ExecNode, resolver: Resolver) -> dict[str, Any] | None:
+        node = exec_node.node
+        if exec_node.virtual or node.mode in (MODE_NEVER, MODE_BYPASS):
+            return None
+        if node.type not in self.catalog:
+            return None
+
+        inputs: dict[str, Any] = {}
+        values = self.values_of(exec_node)
+        for name, value in (values.prompt_items() if values is not None else []):
+            inputs[name] = wrap_list(value)
+
+        for index, slot in enumerate(exec_node.inputs):
+            try:
+                resolved = resolver.resolve_input(exec_node, index)
+            except ResolveError as exc:
+                self.report(codes.BROKEN_LINK, exc.node, str(exc), input=slot.name or None)
+                continue
+            except RecursionError:
+                self.report(codes.BROKEN_LINK, exec_node,
+                            f"input {slot.name!r} of {self.describe(exec_node)} passes through too many "
+                            "reroutes or bypassed nodes to resolve", input=slot.name or None)
+                continue
+            if resolved is None:
+                self.note_unresolved(exec_node, slot, resolver)
+                continue
+            if resolved.has_value:
+                inputs[slot.name] = wrap_list(resolved.value)
+            else:
+                inputs[slot.name] = [resolved.origin_id, resolved.origin_slot]
+
+        return {"inputs": inputs, "class_type": node.type, "_meta": {"title": node_title(node, self.catalog)}}
+
+    def note_unresolved(self, exec_node: ExecNode, slot: InputSlot, resolver: Resolver) -> None:
+        """Report a linked input that resolved to nothing because a bypassed node had no match."""
+        if slot.link is None:
+            return
+        link = exec_node.graph.links.get(slot.link)
+        if link is None:
+            return
+        origin = self.exec_nodes.get(":".join((*exec_node.path, link.origin_id)))
+        if origin is not None and origin.mode == MODE_BYPASS:
+            self.report(codes.BYPASS_NO_MATCH, exec_node,
+                        f"input {slot.name!r} of {self.describe(exec_node)} is fed by bypassed "
+                        f"{self.describe(origin)}, which has no input of type {slot.type}; "
+                        "the prompt leaves the input unlinked", input=slot.name or None)
+
+    def drop_inputs_from_unsent(self, prompt: dict[str, dict[str, Any]]) -> None:
+        """Remove link inputs whose source node is not in the prompt, as the frontend does."""
+        for node_id, entry in prompt.items():
+            inputs = entry["inputs"]
+            for name in list(inputs):
+                value = inputs[name]
+                if isinstance(value, list) and len(value) == 2 and value[0] not in prompt:
+                    del inputs[name]
+                    source = self.exec_nodes.get(str(value[0]))
+                    source_text = self.describe(source) if source is not None else f"node {value[0]}"
+                    self.report(codes.INPUT_FROM_REMOVED, self.exec_nodes[node_id],
+                                f"input {name!r} of {self.describe(self.exec_nodes[node_id])} is left out because "
+                                f"its source, {source_text}, is muted or not sent", input=name)
+
+
+def wrap_list(value: Any) -> Any:
+    """Box a list value so ComfyUI does not read it as a link; ComfyUI unboxes ``__value__`` itself."""
+    if isinstance(value, list):
+        return {"__value__": value}
+    return value
+
+
+def order_like_javascript(prompt: dict[str, Any]) -> dict[str, Any]:
+    """Order keys as a JavaScript object does: integer-like keys ascending, then the rest as inserted.
+
+    The frontend builds the prompt as a JavaScript object, so this gives the same key order as a
+    prompt it exports.
+    """
+    numeric = sorted((key for key in prompt if key.isdigit() and (key == "0" or not key.startswith("0"))), key=int)
+    numeric_set = set(numeric)
+    rest = [key for key in prompt if key not in numeric_set]
+    return {key: prompt[key] for key in (*numeric, *rest)}
+
+
+def convert_document(data: dict[str, Any], catalog: Catalog) -> Conversion:
+    """Lower a parsed editor document; see ``convert_ui``."""
+    return Lowering(read_document(data), catalog).run()

@@ -1,0 +1,210 @@
+"""Widgets of a node, as the ComfyUI frontend (1.27.10) builds them from the catalog.
+
+The editor saves widget values by position (``widgets_values``), so reading them needs the exact
+widget list the frontend creates for a class:
+
+1. Frontend extensions add inputs to some classes before widgets are built: an ``upload`` button
+   after the first required COMBO with ``image_upload``, ``video_upload`` or
+   ``animated_image_upload``; an ``audioUI`` player on the audio nodes and an ``upload`` button
+   when ``audio`` has ``audio_upload``; an ``image`` preview on the 3D preview nodes.
+2. Inputs are taken in the catalog's ``input_order`` (required, then optional), and inputs that
+   the order does not name (those added in step 1) come last.
+3. Each input whose type has a widget constructor and that is not ``forceInput`` gets a widget.
+   An INT whose spec sets ``control_after_generate`` (or, without the flag, an INT named ``seed``
+   or ``noise_seed``) is followed by a "control after generate" widget; a COMBO with the flag is
+   followed by that widget and a filter-list widget. Neither is sent to ComfyUI.
+4. Extensions add widgets after node creation (PreviewAny's ``preview``).
+
+A widget can be left out of ``widgets_values`` (``stored`` False: the editor writes a null hole
+for it and skips it when loading) and out of the prompt (``in_prompt`` False).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from wfc.catalog import InputSpec, NodeClass
+from wfc.convert.document import UINode
+
+# Input types that have a widget constructor in the frontend: the core ones and those that core
+# extensions register.
+WIDGET_TYPES = frozenset({
+    "INT", "FLOAT", "BOOLEAN", "STRING", "MARKDOWN", "COMBO", "IMAGEUPLOAD", "FILEUPLOAD", "COLOR",
+    "IMAGECOMPARE", "TREESELECT", "MULTISELECT", "CHART", "GALLERIA", "SELECTBUTTON", "TEXTAREA",
+    "AUDIO_UI", "AUDIOUPLOAD", "AUDIO_RECORD", "WEBCAM", "LOAD_3D", "LOAD_3D_ANIMATION",
+    "PREVIEW_3D", "PREVIEW_3D_ANIMATION",
+})
+
+# Legacy rule of the frontend: these INT inputs get a control widget when the catalog is silent.
+LEGACY_SEED_NAMES = ("seed", "noise_seed")
+
+MEDIA_UPLOAD_FLAGS = ("image_upload", "video_upload", "animated_image_upload")
+
+# Classes to which the audio extension adds an ``audioUI`` player widget.
+AUDIO_UI_CLASSES = frozenset({"LoadAudio", "SaveAudio", "PreviewAudio", "SaveAudioMP3", "SaveAudioOpus"})
+
+# Classes to which the 3D extensions add an ``image`` preview widget, with its input type.
+PREVIEW_3D_CLASSES = {"SaveGLB": "PREVIEW_3D", "Preview3D": "PREVIEW_3D", "Preview3DAnimation": "PREVIEW_3D_ANIMATION"}
+
+
+@dataclass(frozen=True)
+class Widget:
+    """One widget of a node: its name (the input it sets), default value and how it is saved and sent."""
+
+    name: str
+    default: Any = None
+    in_prompt: bool = True  # False for control, filter-list and upload widgets
+    stored: bool = True  # False when the editor leaves it out of widgets_values
+
+
+@dataclass(frozen=True)
+class ExtraInput:
+    """An input that a frontend extension adds to a class before its widgets are built."""
+
+    name: str
+    type: str
+    config: dict[str, Any]
+
+
+def default_value(spec: InputSpec) -> Any:
+    """Return the value a fresh widget has before widgets_values is applied."""
+    if "default" in spec.config:
+        return spec.config["default"]
+    if spec.is_combo:
+        return spec.options[0] if spec.options else None
+    return {"INT": 0, "FLOAT": 0, "STRING": "", "BOOLEAN": False}.get(spec.type)
+
+
+def extension_inputs(node_class: NodeClass) -> list[ExtraInput]:
+    """List the inputs core frontend extensions add to this class, in the order they add them."""
+    extra: list[ExtraInput] = []
+    required = node_class.required
+
+    if node_class.name in AUDIO_UI_CLASSES:
+        extra.append(ExtraInput("audioUI", "AUDIO_UI", {}))
+    audio = node_class.input("audio")
+    if audio is not None and audio.section == "required" and audio.config.get("audio_upload") is True:
+        extra.append(ExtraInput("upload", "AUDIOUPLOAD", {}))
+
+    for spec in required:
+        if spec.is_combo and any(spec.config.get(flag) is True for flag in MEDIA_UPLOAD_FLAGS):
+            extra.append(ExtraInput("upload", "IMAGEUPLOAD", {"imageInputName": spec.name}))
+            break
+
+    preview_type = PREVIEW_3D_CLASSES.get(node_class.name)
+    if preview_type is not None:
+        extra.append(ExtraInput("image", preview_type, {}))
+    return extra
+
+
+def _spec_widgets(spec: InputSpec) -> list[Widget]:
+    if spec.section == "hidden" or spec.config.get("forceInput"):
+        return []
+    widget_type = "COMBO" if spec.is_combo else spec.type
+    if widget_type not in WIDGET_TYPES:
+        return []
+
+    widgets = [Widget(spec.name, default_value(spec))]
+    flag = spec.config.get("control_after_generate")
+    if widget_type == "INT" and (flag if flag is not None else spec.name in LEGACY_SEED_NAMES):
+        widgets.append(Widget("control_after_generate", "randomize", in_prompt=False))
+    elif widget_type == "COMBO" and flag:
+        widgets.append(Widget("control_after_generate", "randomize", in_prompt=False))
+        widgets.append(Widget("control_filter_list", "", in_prompt=False))
+    return widgets
+
+
+def _extra_widgets(extra: ExtraInput) -> list[Widget]:
+    if extra.type == "AUDIO_UI":
+        return [Widget(extra.name, "", stored=False)]
+    if extra.type in ("AUDIOUPLOAD", "IMAGEUPLOAD"):
+        return [Widget(extra.name, "image" if extra.type == "IMAGEUPLOAD" else "", in_prompt=False)]
+    return [Widget(extra.name, "")]
+
+
+def widget_layout(node_class: NodeClass) -> list[Widget]:
+    """List the widgets the frontend creates for a node of this class, in widgets_values order."""
+    widgets: list[Widget] = []
+    for spec in node_class.visible_inputs:
+        widgets.extend(_spec_widgets(spec))
+    for extra in extension_inputs(node_class):
+        widgets.extend(_extra_widgets(extra))
+    if node_class.name == "PreviewAny":
+        widgets.append(Widget("preview", "", stored=False))
+    return widgets
+
+
+def socket_order(node_class: NodeClass) -> list[tuple[str, str]]:
+    """List (name, type) of the input sockets the frontend creates: bare sockets first, then widget sockets."""
+    bare: list[tuple[str, str]] = []
+    with_widget: list[tuple[str, str]] = []
+    for spec in node_class.visible_inputs:
+        if _spec_widgets(spec):
+            with_widget.append((spec.name, spec.type))
+        else:
+            bare.append((spec.name, spec.type))
+    return bare + with_widget
+
+
+class WidgetValues:
+    """The widgets of one node and their current values, in widgets_values order."""
+
+    def __init__(self, widgets: list[Widget], values: list[Any]) -> None:
+        self.widgets = widgets
+        self.values = values
+
+    def get(self, name: str) -> tuple[bool, Any]:
+        """Return (found, value) for the widget called ``name``."""
+        for widget, value in zip(self.widgets, self.values):
+            if widget.name == name:
+                return True, value
+        return False, None
+
+    def set(self, name: str, value: Any) -> bool:
+        """Set the widget called ``name``; return False when the node has no such widget."""
+        for index, widget in enumerate(self.widgets):
+            if widget.name == name:
+                self.values[index] = value
+                return True
+        return False
+
+    def prompt_items(self) -> list[tuple[str, Any]]:
+        """Return (input name, value) for every widget whose value the prompt carries."""
+        return [(widget.name, value) for widget, value in zip(self.widgets, self.values) if widget.in_prompt]
+
+
+def node_widget_values(node: UINode, node_class: NodeClass) -> tuple[WidgetValues, str | None]:
+    """Apply a node's saved widgets_values to its class's widgets; also return a count problem, if any.
+
+    A list is applied in order to the stored widgets, as the frontend loads it (a widget that is
+    not stored is skipped, so the list's null holes shift onto the next widgets). A dict, which
+    some node packs save, is applied by widget name. Missing entries keep the widget's default.
+    """
+    widgets = widget_layout(node_class)
+    values = [widget.default for widget in widgets]
+    stored = [index for index, widget in enumerate(widgets) if widget.stored]
+    saved = node.widgets_values
+
+    if isinstance(saved, dict):
+        for index in stored:
+            if widgets[index].name in saved:
+                values[index] = saved[widgets[index].name]
+        unknown = [key for key in saved if all(widget.name != key for widget in widgets)]
+        problem = None
+        if unknown:
+            problem = (f"widgets_values names {', '.join(map(repr, unknown))}, which class "
+                       f"{node_class.name!r} has no widget for")
+        return WidgetValues(widgets, values), problem
+
+    saved_list = saved if isinstance(saved, list) else []
+    for position, index in enumerate(stored):
+        if position < len(saved_list):
+            values[index] = saved_list[position]
+
+    problem = None
+    if saved is not None and len(saved_list) not in (len(stored), len(widgets)):
+        names = ", ".join(widget.name for widget in widgets) or "none"
+        problem = (f"widgets_values has {len(saved_list)} entries but class {node_class.name!r} has "
+                   f"{len(widgets)} widgets ({names}); values may be assigned to the wrong inputs")
+    return WidgetValues(widgets, values), problem
