@@ -130,12 +130,10 @@ class Resolver:
             if index in instance.promoted:
                 return Resolved(exec_node.id, -1, has_value=True, value=instance.promoted[index])
             return None
-        outer_link = instance.graph.links.get(outer.link)
-        if outer_link is None:
-            raise ResolveError(
-                f"input {outer.name!r} of subgraph instance {instance.id} refers to link {outer.link}, "
-                "which the file does not define", instance)
-        return self.resolve_input(instance, outer_link.target_slot, visited)
+
+        # The frontend continues at the outer link's target slot, which it has reset on load to
+        # the index of the socket that holds the link, so the socket itself is the next step.
+        return self.resolve_input(instance, index, visited)
 
     def resolve_output(self, exec_node: ExecNode, slot: int, slot_type: str, visited: set[str]) -> Resolved | None:
         """Return the real output behind output ``slot`` of ``exec_node`` for an input of ``slot_type``."""

@@ -15,19 +15,20 @@ from wfc.convert.document import SUBGRAPH_INPUT_ID, InputSlot, UIGraph, UINode
 
 
 def instance_inputs(node: UINode, definition: UIGraph) -> list[InputSlot]:
-    """Rebuild an instance's input sockets as the frontend does on load.
+    """Rebuild an instance's input sockets from its definition, taking each link from the saved socket of the same name.
 
-    The sockets start as the definition's inputs, unlinked; then the saved sockets overwrite
-    them by position (litegraph copies the saved list onto the existing one), so a saved file
-    whose sockets are in another order than the definition's is read the way the editor reads it.
+    The editor saves only the sockets that are linked or show no widget, so the saved list can be
+    shorter than the definition's and in another order; the frontend matches them by name.
     """
-    inputs = [InputSlot(name=boundary.name, type=boundary.type) for boundary in definition.inputs]
-    for index, slot in enumerate(node.inputs):
-        copy = InputSlot(name=slot.name, type=slot.type, link=slot.link, widget=slot.widget)
-        if index < len(inputs):
-            inputs[index] = copy
-        else:
-            inputs.append(copy)
+    saved: dict[str, InputSlot] = {}
+    for slot in node.inputs:
+        saved.setdefault(slot.name, slot)
+
+    inputs = []
+    for boundary in definition.inputs:
+        slot = saved.get(boundary.name)
+        link = slot.link if slot is not None else None
+        inputs.append(InputSlot(name=boundary.name, type=boundary.type, link=link, widget=boundary.name))
     return inputs
 
 
