@@ -152,6 +152,8 @@ def _request_once(url: str, policy: FetchPolicy, deadline: float) -> urllib3.Bas
     except ValueError:
         raise JobError("image_url_rejected", f"image URL {_redact(url)} has an invalid port") from None
 
+    if scheme == "http" and not policy.allow_loopback:
+        raise JobError("image_url_rejected", f"image URL {_redact(url)} must use https")
     address = resolve_vetted(host, port, policy.allow_loopback)
     if scheme == "http" and not (policy.allow_loopback and ipaddress.ip_address(address).is_loopback):
         raise JobError("image_url_rejected", f"image URL {_redact(url)} must use https")

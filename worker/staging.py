@@ -147,8 +147,8 @@ def verify_image(data: bytes, parameter: str, limits: ImageLimits) -> str:
                 image.load()
     except JobError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise JobError("image_too_large", f"input.{parameter}: the image is a decompression bomb") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise JobError("image_too_large", f"input.{parameter}: the image is a decompression bomb ({exc})") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise JobError("invalid_image", f"input.{parameter}: not a readable image ({exc})") from None
 
