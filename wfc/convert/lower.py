@@ -24,6 +24,7 @@ from wfc.convert.document import (
     read_document,
 )
 from wfc.convert.frontend_nodes import CORE_VIRTUAL, DATALESS_NODES, PASS_THROUGH_NODES, describe_frontend_only
+from wfc.convert.order import execution_order
 from wfc.convert.primitives import apply_primitive_nodes
 from wfc.convert.resolve import ExecNode, ResolveError, Resolver
 from wfc.convert.subgraphs import instance_inputs, promoted_widget_values
@@ -193,7 +194,31 @@ class Lowering:
                             hint="install the node pack that provides it and refresh the catalog, or remove the node")
 
     def execution_order(self) -> list[ExecNode]:
-        return list(self.exec_nodes.values())
+        """List execution nodes in the order the frontend lowers them: root nodes in execution
+        order, each subgraph instance followed by its inner nodes."""
+        root = self.document.root
+        inputs_of = {exec_node.node.id: exec_node.inputs for exec_node in self.exec_nodes.values()
+                     if not exec_node.path}
+        ordered: list[ExecNode] = []
+        for node in execution_order(root, inputs_of):
+            exec_node = self.exec_nodes[node.id]
+            ordered.append(exec_node)
+            ordered.extend(self.inner_nodes(exec_node))
+        return ordered
+
+    def inner_nodes(self, instance: ExecNode) -> list[ExecNode]:
+        """List a subgraph instance's inner execution nodes, depth first in definition order."""
+        if instance.subgraph is None:
+            return []
+        prefix = (*instance.path, instance.node.id)
+        inner: list[ExecNode] = []
+        for node in instance.subgraph.nodes.values():
+            exec_node = self.exec_nodes.get(":".join((*prefix, node.id)))
+            if exec_node is None:
+                continue
+            inner.append(exec_node)
+            inner.extend(self.inner_nodes(exec_node))
+        return inner
 
     def lower_node(self, exec_node: ExecNode, resolver: Resolver) -> dict[str, Any] | None:
         node = exec_node.node
