@@ -494,3 +494,31 @@ def model_paths_diagnostics(model_paths: ModelPaths) -> list[Diagnostic]:
             extra={key: value for key, value in (("section", problem.section), ("key", problem.key)) if value},
         ))
     return result
+
+
+def _register_rules() -> None:
+    """Declare the models family in the lint registry, so ``--select``, ``--explain`` and the docs see it."""
+    try:
+        from wfc.lint import registry
+    except ImportError:  # wfc.models works without the lint package
+        return
+
+    def indented(text: str) -> str:
+        return "\n".join("    " + line for line in text.splitlines())
+
+    for item in RULES.values():
+        if item.code in registry.RULES:
+            continue
+
+        def documentation() -> None:
+            pass
+
+        documentation.__doc__ = (
+            f"{item.summary}\n\nWhy:\n{indented(item.reason)}\n\nBad:\n{indented(item.bad)}\n\n"
+            f"Good:\n{indented(item.good)}\n"
+        )
+        comfy_type = VALUE_NOT_IN_LIST if item.severity == Severity.ERROR and item.code < "WFC520" else None
+        registry.rule(item.code, item.name, severity=str(item.severity), comfy_type=comfy_type)(documentation)
+
+
+_register_rules()
