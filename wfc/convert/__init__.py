@@ -7,6 +7,7 @@ express as diagnostics on the UI node ids and titles.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from wfc.catalog import Catalog
@@ -15,6 +16,10 @@ from wfc.convert.lower import Conversion, convert_document
 __all__ = ["Conversion", "convert_ui"]
 
 
-def convert_ui(data: dict[str, Any], catalog: Catalog) -> Conversion:
-    """Lower an editor workflow to an API-format prompt; faults become diagnostics, never exceptions."""
-    return convert_document(data, catalog)
+def convert_ui(data: dict[str, Any], catalog: Catalog, *, now: datetime | None = None) -> Conversion:
+    """Lower an editor workflow to an API-format prompt; faults become diagnostics, never exceptions.
+
+    ``now`` is the time ``%date:...%`` patterns in file name prefixes are filled with (default:
+    the current local time, as the frontend uses when it queues).
+    """
+    return convert_document(data, catalog, now)

@@ -30,8 +30,8 @@ UNKNOWN_CLASS = Code("WFC602", "ui-unknown-class", Severity.ERROR,
                      "a node's class is neither in the catalog nor a subgraph of the file")
 FRONTEND_ONLY_NODE = Code("WFC603", "ui-frontend-only-node", Severity.ERROR,
                           "a node exists only in a frontend extension and its effect on links is unknown")
-WIDGET_COUNT = Code("WFC604", "ui-widget-count-mismatch", Severity.ERROR,
-                    "a node saves more or fewer widget values than its class has widgets")
+WIDGET_COUNT = Code("WFC604", "ui-widget-count-mismatch", Severity.WARNING,
+                    "a node saves more or fewer widget values than its class has widgets (an error when they look shifted)")
 BROKEN_LINK = Code("WFC605", "ui-broken-link", Severity.ERROR,
                    "an input refers to a link or node that does not exist, or links form a cycle")
 BYPASS_NO_MATCH = Code("WFC606", "ui-bypass-no-match", Severity.WARNING,
@@ -42,9 +42,11 @@ DYNAMIC_PROMPT = Code("WFC608", "ui-dynamic-prompt", Severity.WARNING,
                       "a prompt uses {a|b} choices, which the frontend resolves at random on each run")
 UI_ONLY_NODE_DROPPED = Code("WFC609", "ui-only-node-dropped", Severity.INFO,
                             "a frontend extension node that carries no data is left out")
+TEXT_REPLACEMENT = Code("WFC610", "ui-text-replacement-unresolved", Severity.WARNING,
+                        "a %Name.widget% pattern names no node and widget of the workflow")
 
 ALL_CODES = (NOT_UI_FORMAT, UNREADABLE_ENTRY, UNKNOWN_CLASS, FRONTEND_ONLY_NODE, WIDGET_COUNT, BROKEN_LINK,
-             BYPASS_NO_MATCH, INPUT_FROM_REMOVED, DYNAMIC_PROMPT, UI_ONLY_NODE_DROPPED)
+             BYPASS_NO_MATCH, INPUT_FROM_REMOVED, DYNAMIC_PROMPT, UI_ONLY_NODE_DROPPED, TEXT_REPLACEMENT)
 
 
 def make(

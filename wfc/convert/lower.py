@@ -10,6 +10,7 @@ sent. Every fault the frontend would raise or hide becomes a diagnostic on the U
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from wfc.catalog import Catalog
@@ -29,8 +30,12 @@ from wfc.convert.primitives import apply_primitive_nodes
 from wfc.convert.resolve import ExecNode, ResolveError, Resolver
 from wfc.convert.subgraphs import instance_inputs, promoted_widget_values
 from wfc.convert.titles import node_title
-from wfc.convert.widgets import WidgetValues, node_widget_values, socket_order
-from wfc.diagnostics import Diagnostic
+from wfc.convert.text import SAVE_NODE_TYPES, apply_text_replacements, process_dynamic_prompt
+from wfc.convert.widgets import Widget, WidgetValues, node_widget_values, socket_order
+from wfc.diagnostics import Diagnostic, Severity
+
+# Node property that names a node for ``%Name.widget%`` replacements.
+SEARCH_NAME_PROPERTY = "Node name for S&R"
 
 # Subgraphs nested deeper than this are reported instead of expanded (the editor nests a few levels).
 MAX_SUBGRAPH_DEPTH = 32
@@ -48,9 +53,10 @@ class Conversion:
 class Lowering:
     """One conversion run: the execution nodes, their widget values and the diagnostics."""
 
-    def __init__(self, document: UIDocument, catalog: Catalog) -> None:
+    def __init__(self, document: UIDocument, catalog: Catalog, now: datetime | None = None) -> None:
         self.document = document
         self.catalog = catalog
+        self.now = now if now is not None else datetime.now()
         self.diagnostics: list[Diagnostic] = []
         self.exec_nodes: dict[str, ExecNode] = {}
         # Widget values per UI node, keyed by (graph id, node id): every instance of a subgraph
@@ -86,11 +92,11 @@ class Lowering:
             saved.setdefault(slot.name, slot)
         inputs = []
         defined = set()
-        for name, input_type in socket_order(node_class):
+        for name, input_type, has_widget in socket_order(node_class):
             defined.add(name)
             slot = saved.get(name)
             inputs.append(InputSlot(name=name, type=input_type, link=slot.link if slot is not None else None,
-                                    widget=slot.widget if slot is not None else None))
+                                    widget=name if has_widget else None))
         inputs.extend(slot for slot in node.inputs if slot.name not in defined)
         return inputs
 
@@ -129,8 +135,10 @@ class Lowering:
                 return None
             values, problem = node_widget_values(exec_node.node, node_class)
             if problem is not None:
-                self.report(codes.WIDGET_COUNT, exec_node, f"{self.describe(exec_node)}: {problem}",
-                            hint="check that the catalog matches the ComfyUI and node packs the workflow was saved with")
+                self.report(codes.WIDGET_COUNT, exec_node, f"{self.describe(exec_node)}: {problem.message}",
+                            severity=Severity.ERROR if problem.shifted else Severity.WARNING,
+                            hint="check that the catalog matches the ComfyUI and node packs the workflow "
+                                 "was saved with, then open and save the workflow in that editor")
             self.widget_values[key] = values
         return self.widget_values[key]
 
@@ -229,8 +237,8 @@ class Lowering:
 
         inputs: dict[str, Any] = {}
         values = self.values_of(exec_node)
-        for name, value in (values.prompt_items() if values is not None else []):
-            inputs[name] = wrap_list(value)
+        for widget, value in (values.prompt_items() if values is not None else []):
+            inputs[widget.name] = wrap_list(self.serialize_widget(exec_node, widget, value))
 
         for index, slot in enumerate(exec_node.inputs):
             try:
@@ -252,6 +260,71 @@ class Lowering:
                 inputs[slot.name] = [resolved.origin_id, resolved.origin_slot]
 
         return {"inputs": inputs, "class_type": node.type, "_meta": {"title": node_title(node, self.catalog)}}
+
+    def serialize_widget(self, exec_node: ExecNode, widget: Widget, value: Any) -> Any:
+        """Return the value the frontend sends for a widget: dynamic prompts and file name patterns resolved."""
+        if widget.dynamic_prompts and isinstance(value, str):
+            processed = process_dynamic_prompt(value)
+            if processed.had_choices:
+                self.report(codes.DYNAMIC_PROMPT, exec_node,
+                            f"input {widget.name!r} of {self.describe(exec_node)} has {{a|b}} choices; the frontend "
+                            "picks one at random on each run, and the prompt takes the first option of each",
+                            input=widget.name, hint="write the prompt you want without braces, or escape them as \\{ \\}")
+            value = processed.text
+        if exec_node.node.type in SAVE_NODE_TYPES and widget.name == "filename_prefix" and isinstance(value, str):
+            value = self.replace_text(exec_node, widget.name, value)
+        return value
+
+    def replace_text(self, exec_node: ExecNode, input_name: str, value: str) -> str:
+        """Apply the frontend's ``%Name.widget%`` and ``%date:...%`` replacements to a value."""
+        replaced, unresolved = apply_text_replacements(value, self.find_widget_value, self.now)
+        for pattern in unresolved:
+            self.report(codes.TEXT_REPLACEMENT, exec_node,
+                        f"input {input_name!r} of {self.describe(exec_node)} uses {pattern}, which names no node "
+                        "and widget of this workflow; it is sent unchanged", input=input_name)
+        return replaced
+
+    def find_widget_value(self, node_name: str, widget_name: str) -> tuple[bool, Any]:
+        """Find a widget value by node name (its "Node name for S&R" property, else its title), as the frontend does."""
+        candidates = self.all_nodes()
+        matches = [exec_node for exec_node in candidates if self.search_name(exec_node) == node_name]
+        if not matches:
+            matches = [exec_node for exec_node in candidates
+                       if node_title(exec_node.node, self.catalog) == node_name]
+        if not matches:
+            return False, None
+        values = self.values_of(matches[0])
+        if values is None:
+            return False, None
+        return values.get(widget_name)
+
+    def search_name(self, exec_node: ExecNode) -> str | None:
+        saved = exec_node.node.properties.get(SEARCH_NAME_PROPERTY)
+        if isinstance(saved, str):
+            return saved
+        if exec_node.node.type in self.catalog and exec_node.node.type not in SAVE_NODE_TYPES:
+            return exec_node.node.type
+        return None
+
+    def all_nodes(self) -> list[ExecNode]:
+        """List one execution node per UI node, subgraph contents before their instance, as the frontend visits them."""
+        seen: set[tuple[str, str]] = set()
+        ordered: list[ExecNode] = []
+
+        def visit(graph: UIGraph, prefix: tuple[str, ...]) -> None:
+            for node in graph.nodes.values():
+                exec_node = self.exec_nodes.get(":".join((*prefix, node.id)))
+                if exec_node is None:
+                    continue
+                if exec_node.subgraph is not None:
+                    visit(exec_node.subgraph, (*prefix, node.id))
+                key = (graph.id, node.id)
+                if key not in seen:
+                    seen.add(key)
+                    ordered.append(exec_node)
+
+        visit(self.document.root, ())
+        return ordered
 
     def note_unresolved(self, exec_node: ExecNode, slot: InputSlot, resolver: Resolver) -> None:
         """Report a linked input that resolved to nothing because a bypassed node had no match."""
@@ -301,6 +374,6 @@ def order_like_javascript(prompt: dict[str, Any]) -> dict[str, Any]:
     return {key: prompt[key] for key in (*numeric, *rest)}
 
 
-def convert_document(data: dict[str, Any], catalog: Catalog) -> Conversion:
+def convert_document(data: dict[str, Any], catalog: Catalog, now: datetime | None = None) -> Conversion:
     """Lower a parsed editor document; see ``convert_ui``."""
-    return Lowering(read_document(data), catalog).run()
+    return Lowering(read_document(data), catalog, now).run()

@@ -1,8 +1,10 @@
 """PrimitiveNode: a frontend-only node whose value is written into the widgets it feeds.
 
 Before lowering, the frontend lets every PrimitiveNode copy its value (its first widget, saved as
-``widgets_values[0]``) into the widget of each input its output is linked to. The PrimitiveNode
-itself is virtual and never reaches the prompt, and its targets then carry the value as a literal.
+``widgets_values[0]``) into the widget of each input its output is linked to, after applying the
+``%Name.widget%`` replacements when its "Run widget replace on values" property is set. The
+PrimitiveNode itself is virtual and never reaches the prompt, so its targets carry the value as a
+literal. A target socket without a widget (a Reroute, say) is skipped, as in the frontend.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ if TYPE_CHECKING:
     from wfc.convert.lower import Lowering
 
 PRIMITIVE_NODE = "PrimitiveNode"
+
+REPLACE_PROPERTY = "Run widget replace on values"
 
 
 def apply_primitive_nodes(lowering: "Lowering") -> None:
@@ -29,18 +33,19 @@ def apply_primitive_nodes(lowering: "Lowering") -> None:
         if not isinstance(saved, list) or not saved or not node.outputs:
             continue
         value = saved[0]
+        if value and isinstance(value, str) and node.properties.get(REPLACE_PROPERTY):
+            value = lowering.replace_text(exec_node, "value", value)
 
         for link_id in node.outputs[0].links:
             link = exec_node.graph.links.get(link_id)
             if link is None:
                 continue
-            target = exec_node.graph.nodes.get(link.target_id)
-            if target is None or link.target_slot >= len(target.inputs):
+            target = lowering.exec_nodes.get(":".join((*exec_node.path, link.target_id)))
+            if target is None:
                 continue
-            slot = target.inputs[link.target_slot]
-            target_exec = lowering.exec_nodes.get(":".join((*exec_node.path, target.id)))
-            if target_exec is None:
+            slot = next((slot for slot in target.inputs if slot.link == link_id), None)
+            if slot is None or slot.widget is None:
                 continue
-            values = lowering.values_of(target_exec)
+            values = lowering.values_of(target)
             if values is not None:
-                values.set(slot.widget or slot.name, value)
+                values.set(slot.widget, value)

@@ -56,6 +56,7 @@ class Widget:
     default: Any = None
     in_prompt: bool = True  # False for control, filter-list and upload widgets
     stored: bool = True  # False when the editor leaves it out of widgets_values
+    dynamic_prompts: bool = False  # True when the frontend resolves {a|b} choices in it
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ def _spec_widgets(spec: InputSpec) -> list[Widget]:
     if widget_type not in WIDGET_TYPES:
         return []
 
-    widgets = [Widget(spec.name, default_value(spec))]
+    dynamic = widget_type == "STRING" and spec.config.get("dynamicPrompts") is True
+    widgets = [Widget(spec.name, default_value(spec), dynamic_prompts=dynamic)]
     flag = spec.config.get("control_after_generate")
     if widget_type == "INT" and (flag if flag is not None else spec.name in LEGACY_SEED_NAMES):
         widgets.append(Widget("control_after_generate", "randomize", in_prompt=False))
@@ -135,15 +137,15 @@ def widget_layout(node_class: NodeClass) -> list[Widget]:
     return widgets
 
 
-def socket_order(node_class: NodeClass) -> list[tuple[str, str]]:
-    """List (name, type) of the input sockets the frontend creates: bare sockets first, then widget sockets."""
-    bare: list[tuple[str, str]] = []
-    with_widget: list[tuple[str, str]] = []
+def socket_order(node_class: NodeClass) -> list[tuple[str, str, bool]]:
+    """List (name, type, has widget) of the input sockets the frontend creates: bare sockets first, then widget sockets."""
+    bare: list[tuple[str, str, bool]] = []
+    with_widget: list[tuple[str, str, bool]] = []
     for spec in node_class.visible_inputs:
         if _spec_widgets(spec):
-            with_widget.append((spec.name, spec.type))
+            with_widget.append((spec.name, spec.type, True))
         else:
-            bare.append((spec.name, spec.type))
+            bare.append((spec.name, spec.type, False))
     return bare + with_widget
 
 
@@ -169,17 +171,43 @@ class WidgetValues:
                 return True
         return False
 
-    def prompt_items(self) -> list[tuple[str, Any]]:
-        """Return (input name, value) for every widget whose value the prompt carries."""
-        return [(widget.name, value) for widget, value in zip(self.widgets, self.values) if widget.in_prompt]
+    def prompt_items(self) -> list[tuple[Widget, Any]]:
+        """Return (widget, value) for every widget whose value the prompt carries."""
+        return [(widget, value) for widget, value in zip(self.widgets, self.values) if widget.in_prompt]
 
 
-def node_widget_values(node: UINode, node_class: NodeClass) -> tuple[WidgetValues, str | None]:
+@dataclass(frozen=True)
+class CountProblem:
+    """A widgets_values list whose length does not fit the class's widgets."""
+
+    message: str
+    shifted: bool  # True when some values do not fit their widget's type either
+
+
+def plausible(widget: Widget, spec: InputSpec | None, value: Any) -> bool:
+    """Whether ``value`` could belong to ``widget`` (used to tell a shifted list from a short one)."""
+    if value is None or spec is None or widget.name != spec.name:
+        return True
+    if spec.is_combo:
+        if spec.options and all(isinstance(option, str) for option in spec.options):
+            return isinstance(value, str)
+        return not isinstance(value, (dict, list))
+    if spec.type in ("INT", "FLOAT"):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if spec.type == "BOOLEAN":
+        return isinstance(value, bool)
+    if spec.type == "STRING":
+        return isinstance(value, str)
+    return True
+
+
+def node_widget_values(node: UINode, node_class: NodeClass) -> tuple[WidgetValues, CountProblem | None]:
     """Apply a node's saved widgets_values to its class's widgets; also return a count problem, if any.
 
     A list is applied in order to the stored widgets, as the frontend loads it (a widget that is
     not stored is skipped, so the list's null holes shift onto the next widgets). A dict, which
-    some node packs save, is applied by widget name. Missing entries keep the widget's default.
+    some node packs save, is applied by widget name. Missing entries keep the widget's default and
+    extra entries are ignored, as in the frontend.
     """
     widgets = widget_layout(node_class)
     values = [widget.default for widget in widgets]
@@ -193,8 +221,9 @@ def node_widget_values(node: UINode, node_class: NodeClass) -> tuple[WidgetValue
         unknown = [key for key in saved if all(widget.name != key for widget in widgets)]
         problem = None
         if unknown:
-            problem = (f"widgets_values names {', '.join(map(repr, unknown))}, which class "
-                       f"{node_class.name!r} has no widget for")
+            problem = CountProblem(
+                f"widgets_values names {', '.join(map(repr, unknown))}, which class {node_class.name!r} "
+                "has no widget for; those values are ignored", shifted=False)
         return WidgetValues(widgets, values), problem
 
     saved_list = saved if isinstance(saved, list) else []
@@ -202,9 +231,19 @@ def node_widget_values(node: UINode, node_class: NodeClass) -> tuple[WidgetValue
         if position < len(saved_list):
             values[index] = saved_list[position]
 
-    problem = None
-    if saved is not None and len(saved_list) not in (len(stored), len(widgets)):
-        names = ", ".join(widget.name for widget in widgets) or "none"
-        problem = (f"widgets_values has {len(saved_list)} entries but class {node_class.name!r} has "
-                   f"{len(widgets)} widgets ({names}); values may be assigned to the wrong inputs")
-    return WidgetValues(widgets, values), problem
+    if saved is None or len(saved_list) in (len(stored), len(widgets)):
+        return WidgetValues(widgets, values), None
+
+    misfits = [widget.name for widget, value in zip(widgets, values)
+               if not plausible(widget, node_class.input(widget.name), value)]
+    names = ", ".join(widget.name for widget in widgets) or "none"
+    if len(saved_list) < len(stored):
+        consequence = "the widgets without a value keep their defaults"
+    else:
+        consequence = "the extra values are ignored"
+    message = (f"widgets_values has {len(saved_list)} entries but class {node_class.name!r} has "
+               f"{len(stored)} saved widgets ({names}); {consequence}")
+    if misfits:
+        message += (f", and the values of {', '.join(misfits)} do not fit their types, so the values "
+                    "are probably shifted onto the wrong inputs")
+    return WidgetValues(widgets, values), CountProblem(message, shifted=bool(misfits))
