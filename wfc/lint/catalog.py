@@ -264,11 +264,11 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def check_node(ctx: LintContext, node: Node, node_class: NodeClass, model_inputs: dict[str, Any]) -> None:
+def check_node(ctx: LintContext, node: Node, node_class: NodeClass) -> None:
     """Check one node's inputs against its class, all faults at once."""
     subject = ctx.node_subject(node.id)
     missing = [spec for spec in node_class.required if spec.name not in node.inputs]
-    unknown = [name for name in node.inputs if name not in node_class.inputs]
+    unknown = [name for name in node.inputs if name not in node_class.inputs or node_class.inputs[name].section == "hidden"]
     renames = _rename_candidates(ctx, node, node_class, missing, unknown)
 
     for spec in missing:
@@ -294,7 +294,7 @@ def check_node(ctx: LintContext, node: Node, node_class: NodeClass, model_inputs
         if isinstance(value, list):
             _check_link_type(ctx, node, node_class, spec, value, subject)
         else:
-            _check_literal(ctx, node, node_class, spec, value, subject, name in model_inputs)
+            _check_literal(ctx, node, node_class, spec, value, subject)
 
 
 def _rename_candidates(
@@ -402,9 +402,7 @@ def _link_hint(ctx: LintContext, source: str, spec: InputSpec) -> str:
     return f"link an output of type {spec.type} into '{spec.name}'"
 
 
-def _check_literal(
-    ctx: LintContext, node: Node, node_class: NodeClass, spec: InputSpec, raw: Any, subject: str, is_model_input: bool
-) -> None:
+def _check_literal(ctx: LintContext, node: Node, node_class: NodeClass, spec: InputSpec, raw: Any, subject: str) -> None:
     name = spec.name
     value = comfy.unwrap(raw)
 
@@ -436,9 +434,10 @@ def _check_literal(
     if spec.is_combo and spec.options is not None:
         if (node.id, name) in ctx.supplied_inputs:
             return
-        if is_model_input and ctx.models_checked:
-            return
         if _in_options(converted, spec.options):
+            return
+        is_model_input = ctx.model_folders(node_class.name, name) is not None
+        if is_model_input and ctx.models_checked:
             return
         _report_not_in_list(ctx, node, spec, converted, subject, is_model_input)
 

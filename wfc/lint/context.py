@@ -34,6 +34,24 @@ def _internal_error() -> None:
     """
 
 
+def load_model_inputs(config: Config | None) -> dict[str, dict[str, list[str]]]:
+    """Return ``{class type: {input: [folder, ...]}}``: the built-in table plus ``[tool.wfc.model_inputs]``."""
+    try:
+        from wfc.models.inputs import model_inputs
+    except ImportError:
+        model_inputs = None
+    if model_inputs is not None:
+        return model_inputs(config)
+
+    import json
+    from pathlib import Path
+
+    table = Path(__file__).resolve().parent.parent / "data" / "model-inputs.json"
+    with table.open(encoding="utf-8") as handle:
+        data: dict[str, dict[str, list[str]]] = json.load(handle)
+    return data
+
+
 @dataclass
 class LintContext:
     """One graph under lint, its catalog and settings, and the findings so far."""
@@ -53,6 +71,13 @@ class LintContext:
     # model-file inputs checked by the models family instead of the catalog lists
     models_checked: bool = False
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    _model_inputs: dict[str, dict[str, list[str]]] | None = None
+
+    def model_folders(self, class_type: str, input_name: str) -> list[str] | None:
+        """Return the model folders an input lists files of, or None when it is not a model-file input."""
+        if self._model_inputs is None:
+            self._model_inputs = load_model_inputs(self.config)
+        return self._model_inputs.get(class_type, {}).get(input_name)
 
     def node_subject(self, node_id: str) -> str:
         """Name a node for a message: id, class type and title (kept as written)."""

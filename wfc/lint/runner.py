@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from wfc.catalog import Catalog
-from wfc.config import Config
+from wfc.config import Config, ConfigError
 from wfc.diagnostics import Diagnostic, FileResult, Report, Severity
 from wfc.graph import Document, is_ui_format, parse_document
 from wfc.lint import catalog as catalog_rules
@@ -52,6 +52,8 @@ def _guarded(ctx: LintContext, check_name: str, check: Callable[[], Any], node: 
     """Run one check; a crash becomes a WFC000 diagnostic that names the check and the node."""
     try:
         return check()
+    except ConfigError:
+        raise  # unusable settings are a usage error (exit 2), not a finding
     except Exception as exc:  # noqa: BLE001  (a bug in one check must not stop the others)
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f" on node {node}" if node is not None else ""
@@ -116,16 +118,12 @@ def lint_graph(
 
     profile = _model_profile(config, options)
     check_models = _load_check_models() if (profile and catalog is not None) else None
-    model_inputs: dict[str, dict[str, list[str]]] = {}
-    if check_models is not None:
-        model_inputs = _model_input_table(config)
-        ctx.models_checked = True
+    ctx.models_checked = check_models is not None
 
     if catalog is not None:
         for node in known:
             node_class = catalog.classes[node.class_type]
-            table = model_inputs.get(node.class_type, {})
-            _guarded(ctx, "catalog.inputs", lambda: catalog_rules.check_node(ctx, node, node_class, table), node=node.id)
+            _guarded(ctx, "catalog.inputs", lambda: catalog_rules.check_node(ctx, node, node_class), node=node.id)
 
     _guarded(ctx, "structure.cycles", lambda: structure.check_cycles(ctx))
     feeding: set[str] = set()
@@ -145,12 +143,6 @@ def lint_graph(
 
     has_outputs = bool(feeding)
     return _finish(ctx, options, feeding if has_outputs else None)
-
-
-def _model_input_table(config: Config | None) -> dict[str, dict[str, list[str]]]:
-    from wfc.models.inputs import model_inputs
-
-    return model_inputs(config)
 
 
 def _finish(ctx: LintContext, options: LintOptions, feeding: set[str] | None) -> list[Diagnostic]:
