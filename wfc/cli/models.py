@@ -238,6 +238,7 @@ def lock(config_path: Path | None, profile: str | None, model_paths_file: Path |
     deployment, items = _sync_plan(config, profile, root, model_paths_file, manifest_file)
     manifest = deployment.manifest
     problems = 0
+    changed = False
     for item in items:
         if not item.target.is_file():
             click.echo(f"missing {item.target}: run 'wfc models sync' first", err=True)
@@ -251,8 +252,10 @@ def lock(config_path: Path | None, profile: str | None, model_paths_file: Path |
                        f"{model.size} bytes, sha256 {model.sha256}", err=True)
             problems += 1
             continue
-        manifest = with_lock(manifest, model, size, digest)
+        if not model.locked:
+            manifest = with_lock(manifest, model, size, digest)
+            changed = True
         click.echo(f"locked {model.folder}/{model.name}: {size} bytes, sha256 {digest}")
-    if manifest.path is not None:
+    if changed and manifest.path is not None:
         write_manifest(manifest, manifest.path)
     sys.exit(EXIT_FINDINGS if problems else EXIT_CLEAN)
