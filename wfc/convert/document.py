@@ -88,6 +88,7 @@ class UIGraph:
     nodes: dict[str, UINode]
     links: dict[int, UILink]
     id: str = ""  # the definition's id, empty for the root graph
+    pointer: str = ""  # JSON pointer of the graph in the file: "" or "/definitions/subgraphs/N"
     name: str = ""
     inputs: list[BoundarySlot] = field(default_factory=list)
     outputs: list[BoundarySlot] = field(default_factory=list)
@@ -265,7 +266,7 @@ def read_graph(raw: dict[str, Any], problems: list[ReadProblem], where: str = ""
             continue
         links[link.id] = link
 
-    graph = UIGraph(nodes=nodes, links=links)
+    graph = UIGraph(nodes=nodes, links=links, pointer=where)
     graph.id = str(raw.get("id") or "")
     graph.name = str(raw.get("name") or "")
     graph.inputs = _read_boundary(raw.get("inputs"))

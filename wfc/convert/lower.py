@@ -117,6 +117,7 @@ class Lowering:
     def report(self, code: codes.Code, exec_node: ExecNode | None, message: str, **fields: Any) -> None:
         if exec_node is not None:
             fields.setdefault("node", exec_node.id)
+            fields.setdefault("pointer", f"{exec_node.graph.pointer}/nodes/{exec_node.node.index}")
             fields.setdefault("title", node_title(exec_node.node, self.catalog))
             fields.setdefault("class_type", exec_node.node.type)
         self.diagnostics.append(codes.make(code, message, **fields))
