@@ -135,7 +135,7 @@ def lint(
         _fail(str(exc))
 
     use_color = sys.stdout.isatty() if color is None else color
-    click.echo(render(report, output_format, color=use_color))
+    click.echo(render(report, output_format, color=use_color), color=use_color)
     sys.exit(report.exit_code)
 
 
