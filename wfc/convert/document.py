@@ -291,7 +291,7 @@ def _read_boundary(raw: Any) -> list[BoundarySlot]:
 
 
 def read_document(data: dict[str, Any]) -> UIDocument:
-    """Read an editor file; problems are recorded on the result, never raised."""
+    """Read an editor file into a UIDocument, recording malformed entries in its ``problems``."""
     problems: list[ReadProblem] = []
     root = read_graph(data, problems)
 

@@ -1,6 +1,6 @@
 """Node types that exist only in the editor: the core frontend's own and those of common node packs.
 
-ComfyUI never sees these classes. The core frontend's are handled exactly (notes are dropped,
+ComfyUI never receives these classes. The core frontend's are handled exactly (notes are dropped,
 Reroute passes its input through, PrimitiveNode writes its value into its targets). Of other
 packs' frontend-only nodes, those that only change the editor are dropped, plain reroutes pass
 their input through, and those that rewire links by name are reported, because their effect

@@ -1,9 +1,9 @@
 """Lower an editor (UI-format) workflow to an API-format prompt, as ComfyUI's frontend does.
 
-The steps follow the frontend's ``graphToPrompt`` (ComfyUI_frontend 1.27): flatten subgraph
-instances into execution nodes, apply PrimitiveNode values to the widgets they feed, then for
-every node that is sent (not virtual, not muted, not bypassed) write its widget values and
-resolve each input socket to a link or a literal. A last pass drops inputs whose source was not
+The steps follow the frontend's ``graphToPrompt`` (ComfyUI_frontend 1.27.10). First, subgraph
+instances are flattened into execution nodes and PrimitiveNode values are written into the
+widgets they feed. Then every node that is sent (not virtual, not muted, not bypassed) gets its
+widget values, and each of its input sockets is resolved to a link or a literal. A last pass drops inputs whose source was not
 sent. Every fault the frontend would raise or hide becomes a diagnostic on the UI node.
 """
 

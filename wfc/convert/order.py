@@ -1,9 +1,9 @@
 """Execution order of the root graph, as litegraph computes it before lowering.
 
-The frontend visits the root graph's nodes in litegraph's topological order (Kahn's algorithm:
-nodes with no linked input first, in file order, then each node once all its linked inputs are
-visited; nodes left over, as in a cycle, come last in ascending id order), and each subgraph
-instance's inner nodes in their definition's order. The order decides only the order of the
+The frontend visits the root graph's nodes in litegraph's topological order, which is Kahn's
+algorithm: nodes with no linked input first, in file order, then each node once all its linked
+inputs are visited. Nodes left over, as in a cycle, come last in ascending id order. Each
+subgraph instance's inner nodes follow it, in their definition's order. The order decides only the order of the
 prompt's keys that are not integers, such as ``12:5``.
 """
 

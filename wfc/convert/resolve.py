@@ -1,8 +1,8 @@
 """Flattening and link resolution: which real output feeds each input once the editor's extras go.
 
-The frontend (ComfyUI_frontend 1.27) lowers a graph by wrapping every node in an execution node
-whose id is the path of subgraph instance ids down to it, joined by ``:`` (``12:5`` is node 5 of
-the subgraph that instance 12 shows). Resolving an input then walks backwards:
+The frontend (ComfyUI_frontend 1.27.10) wraps every node in an execution node whose id is the
+path of subgraph instance ids down to it, joined by ``:``. For example, ``12:5`` is node 5 of the
+subgraph that instance 12 shows. Resolving an input then walks backwards:
 
 - a link from a subgraph's input node leaves the subgraph: the instance's own input is resolved
   instead, or, when nothing is linked there, the instance's widget value is used;
@@ -72,7 +72,7 @@ class Resolved:
 
 
 def types_connect(first: str, second: str) -> bool:
-    """Whether litegraph allows a link between these slot types (case-insensitive, ``*`` and unions)."""
+    """Return whether litegraph allows a link between these slot types (case-insensitive, ``*`` and unions)."""
     if first in ("", "*", "0") or second in ("", "*", "0") or first == second:
         return True
     first, second = first.lower(), second.lower()
@@ -131,8 +131,8 @@ class Resolver:
                 return Resolved(exec_node.id, -1, has_value=True, value=instance.promoted[index])
             return None
 
-        # The frontend continues at the outer link's target slot, which it has reset on load to
-        # the index of the socket that holds the link, so the socket itself is the next step.
+        # The frontend continues at the outer link's target slot, which it resets on load to the
+        # index of the socket that contains the link, so the socket itself is the next step.
         return self.resolve_input(instance, index, visited)
 
     def resolve_output(self, exec_node: ExecNode, slot: int, slot_type: str, visited: set[str]) -> Resolved | None:

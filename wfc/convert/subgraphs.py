@@ -2,7 +2,7 @@
 
 A subgraph instance shows one input socket per input of its definition. When an input of the
 definition feeds a widget input of an inner node, the instance also shows a widget for it, and
-its saved ``widgets_values`` holds those promoted widgets' values in the order of the
+its saved ``widgets_values`` contains those promoted widgets' values in the order of the
 definition's inputs. An inner input fed from such a subgraph input takes the instance's widget
 value, unless the instance's socket is linked.
 """
@@ -18,7 +18,7 @@ def instance_inputs(node: UINode, definition: UIGraph) -> list[InputSlot]:
     """Rebuild an instance's input sockets from its definition, taking each link from the saved socket of the same name.
 
     The editor saves only the sockets that are linked or show no widget, so the saved list can be
-    shorter than the definition's and in another order; the frontend matches them by name.
+    shorter than the definition's and in another order. The frontend matches them by name.
     """
     saved: dict[str, InputSlot] = {}
     for slot in node.inputs:

@@ -1,7 +1,7 @@
 """Locate the official workflow templates of the ``comfyui-workflow-templates`` package, when installed.
 
 The package (a test and benchmark dependency) ships the editor files ComfyUI offers as
-templates; its index files sit in the same folder and are not workflows.
+templates. Its index files are in the same folder but are not workflows.
 """
 
 from __future__ import annotations

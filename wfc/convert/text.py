@@ -5,10 +5,10 @@ Dynamic prompts: a STRING input whose spec sets ``dynamicPrompts`` has C-style c
 one of its options, chosen at random by the frontend. The converter picks the first option, so
 the result is one of the prompts the frontend can send, and reports the choice.
 
-Replacements: the ``filename_prefix`` of the save nodes (and a PrimitiveNode value when its
-"Run widget replace on values" property is set) has each ``%Name.widget%`` replaced by that
-widget's value on the first node whose "Node name for S&R" property, else title, is ``Name``,
-with characters that are invalid in file names turned into ``_``; ``%date:FORMAT%`` becomes the
+Replacements apply to the ``filename_prefix`` of the save nodes and to a PrimitiveNode value
+when its "Run widget replace on values" property is set. Each ``%Name.widget%`` becomes that
+widget's value on the first node whose "Node name for S&R" property (else title) is ``Name``,
+with characters that are invalid in file names turned into ``_``. ``%date:FORMAT%`` becomes the
 date of conversion. Other ``%...%`` stay as they are (ComfyUI itself fills ``%width%`` and
 ``%height%``).
 """

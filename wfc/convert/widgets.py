@@ -3,10 +3,10 @@
 The editor saves widget values by position (``widgets_values``), so reading them needs the exact
 widget list the frontend creates for a class:
 
-1. Frontend extensions add inputs to some classes before widgets are built: an ``upload`` button
-   after the first required COMBO with ``image_upload``, ``video_upload`` or
-   ``animated_image_upload``; an ``audioUI`` player on the audio nodes and an ``upload`` button
-   when ``audio`` has ``audio_upload``; an ``image`` preview on the 3D preview nodes.
+1. Frontend extensions add inputs to some classes before widgets are built. An ``upload`` button
+   comes with the first required COMBO that has ``image_upload``, ``video_upload`` or
+   ``animated_image_upload``. The audio nodes get an ``audioUI`` player, and an ``upload`` button
+   when ``audio`` has ``audio_upload``. The 3D preview nodes get an ``image`` preview.
 2. Inputs are taken in the catalog's ``input_order`` (required, then optional), and inputs that
    the order does not name (those added in step 1) come last.
 3. Each input whose type has a widget constructor and that is not ``forceInput`` gets a widget.
@@ -185,7 +185,7 @@ class CountProblem:
 
 
 def plausible(widget: Widget, spec: InputSpec | None, value: Any) -> bool:
-    """Whether ``value`` could belong to ``widget`` (used to tell a shifted list from a short one)."""
+    """Return whether ``value`` fits the type of ``widget``, which tells a shifted list from a short one."""
     if value is None or spec is None or widget.name != spec.name:
         return True
     if spec.is_combo:
