@@ -24,7 +24,7 @@ from worker.errors import JobError
 
 log = logging.getLogger(__name__)
 
-# Addresses that instance metadata services answer on, beyond the ranges rejected as link-local
+# Addresses that instance metadata services listen on, beyond the ranges rejected as link-local
 # or private: AWS/GCP/Azure 169.254.169.254, AWS IPv6 fd00:ec2::254, Alibaba 100.100.100.200.
 METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(text) for text in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "169.254.170.2")

@@ -3,8 +3,8 @@
 Files come from the history entry (``outputs[node][images|gifs|video|audio|...]``, each entry
 ``{"filename", "subfolder", "type"}``); only ``type == "output"`` files are results, ``temp``
 files are previews. Bytes are read through ``/view`` so a remote ComfyUI works too. Uploads go to
-``<prefix>/<job id>/<file>`` with retries; when the upload finally fails, or when base64 is
-requested, the bytes are returned inline so no output is lost.
+``<prefix>/<job id>/<file>`` with retries. The bytes are also returned inline as base64 when
+requested, and always when the upload failed after its retries, so no output is lost.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def fetch_output_files(client: ComfyClient, files: list[OutputFile]) -> None:
     for output_file in files:
         try:
             output_file.data = client.view(output_file.filename, output_file.subfolder, output_file.folder_type)
-        except Exception as exc:  # requests raises several types; the job must say which file failed
+        except Exception as exc:  # requests raises several types; the error names the file that failed
             raise JobError("output_unavailable", f"cannot read output {output_file.subfolder}/{output_file.filename}: {exc}") from None
 
 
@@ -167,7 +167,7 @@ def build_results(files: list[OutputFile], job_id: str, settings: Settings, stor
 def delete_output_files(output_dir: Path | None, files: list[OutputFile], job_subfolder: str | None) -> None:
     """Delete a job's outputs: its own subfolder of ComfyUI's output folder and any listed file.
 
-    Only paths inside the output folder are touched, whatever the history entry says.
+    Only paths inside the output folder are deleted, whatever paths the history entry lists.
     """
     if output_dir is None:
         return

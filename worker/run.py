@@ -27,7 +27,7 @@ UNAVAILABLE_GRACE_S = 10.0  # how long an external ComfyUI may refuse connection
 
 @dataclass
 class RunContext:
-    """What one run needs besides the prompt."""
+    """The client, deadline and callbacks of one run."""
 
     client: ComfyClient
     client_id: str
@@ -120,7 +120,7 @@ def _wait_for_history(prompt_id: str, context: RunContext) -> dict[str, Any]:
             now = time.monotonic()
             unavailable_since = unavailable_since or now
             if now - unavailable_since > UNAVAILABLE_GRACE_S:
-                raise _unavailable(context, f"ComfyUI stopped answering: {exc}") from None
+                raise _unavailable(context, f"ComfyUI stopped responding: {exc}") from None
             entry = None
         if entry is not None and entry.get("status") is not None:
             return entry

@@ -58,7 +58,7 @@ class StagedImages:
 
 
 def job_token(job_id: str) -> str:
-    """A file-name-safe form of the job id plus a random part, unique even when ids repeat."""
+    """Build a file-name-safe job token: the job id plus a random part, unique even when ids repeat."""
     safe = SAFE_NAME.sub("_", str(job_id))[:48].strip("_") or "job"
     return f"{safe}-{secrets.token_hex(4)}"
 

@@ -10,7 +10,7 @@ messages ComfyUI sends to the submitting client. Test-only fault switches are se
 - ``stall``: the next prompt hangs in a node until ``POST /interrupt``;
 - ``error``: the next prompt fails in its first faked node with the exception of a corrupt
   checkpoint (``safetensors_rust.SafetensorError``);
-- ``nows``: ``/ws`` answers HTTP 503, so clients must poll ``/history``.
+- ``nows``: ``/ws`` returns HTTP 503, so clients must poll ``/history``.
 """
 
 from __future__ import annotations
@@ -123,7 +123,12 @@ class StandIn:
         self._deliver(lambda ws: ws.send_bytes(frame), client_id)
 
     def _deliver(self, make, client_id: str | None) -> None:
-        targets = [self.sockets[client_id]] if client_id in self.sockets else ([] if client_id else list(self.sockets.values()))
+        if client_id is None:
+            targets = list(self.sockets.values())
+        elif client_id in self.sockets:
+            targets = [self.sockets[client_id]]
+        else:
+            targets = []
         for ws in targets:
             if self.loop is not None and not ws.closed:
                 asyncio.run_coroutine_threadsafe(make(ws), self.loop)

@@ -1,7 +1,7 @@
 """End to end over loopback: the RunPod SDK's local API server, the handler, the stand-in, moto.
 
-The handler runs as ``python -m worker.handler --rp_serve_api`` in its own process, exactly as
-``make worker-dev`` starts it; progress updates go to a capture server through the SDK's
+The handler runs as ``python -m worker.handler --rp_serve_api`` in its own process, as
+``make worker-dev`` starts it. Progress updates go to a capture server through the SDK's
 ``RUNPOD_WEBHOOK_POST_OUTPUT`` setting.
 """
 

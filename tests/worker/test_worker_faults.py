@@ -69,7 +69,7 @@ def test_websocket_down_polls_history(workflows, s3, start_worker):
 
 
 class FlakyS3Proxy(http.server.BaseHTTPRequestHandler):
-    """Forward to moto, but answer the first ``failures`` PUT requests with HTTP 503."""
+    """Forward to moto, but reject the first ``failures`` PUT requests with HTTP 503."""
 
     target = ""
     failures = 0
