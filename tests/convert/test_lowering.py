@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tests.convert.uibuild import UIBuilder, catalog, checkpoint_to_save
+from wfc.catalog import catalog_from_json
 from wfc.convert import convert_ui
 from wfc.diagnostics import Severity
 
@@ -341,3 +342,27 @@ def test_self_containing_subgraph_reported() -> None:
 
     assert "10:5" in conversion.prompt
     assert "WFC601" in codes_of(conversion)
+
+
+def test_empty_upload_takes_default() -> None:
+    builder = UIBuilder()
+    builder.node(1, "LoadImage", outputs=["IMAGE", "MASK"], values=["", "image"])
+
+    prompt = convert_ui(builder.document(), CATALOG).prompt
+
+    assert prompt["1"]["inputs"] == {"image": "example.png"}
+
+
+def test_upload_outside_input_annotated() -> None:
+    info = {"LoadImageOutput": {
+        "input": {"required": {"image": [["a.png"], {"image_upload": True, "image_folder": "output"}]}},
+        "output": ["IMAGE"], "output_name": ["IMAGE"], "display_name": "Load Image (from Outputs)",
+    }}
+    builder = UIBuilder()
+    builder.node(1, "LoadImageOutput", outputs=["IMAGE"], values=["b.png", "image"])
+    builder.node(2, "LoadImageOutput", outputs=["IMAGE"], values=["c.png [temp]", "image"])
+
+    prompt = convert_ui(builder.document(), catalog_from_json(info)).prompt
+
+    assert prompt["1"]["inputs"] == {"image": "b.png [output]"}
+    assert prompt["2"]["inputs"] == {"image": "c.png [temp]"}

@@ -94,9 +94,9 @@ class Lowering:
         defined = set()
         for name, input_type, has_widget in socket_order(node_class):
             defined.add(name)
-            slot = saved.get(name)
-            inputs.append(InputSlot(name=name, type=input_type, link=slot.link if slot is not None else None,
-                                    widget=name if has_widget else None))
+            saved_slot = saved.get(name)
+            link = saved_slot.link if saved_slot is not None else None
+            inputs.append(InputSlot(name=name, type=input_type, link=link, widget=name if has_widget else None))
         inputs.extend(slot for slot in node.inputs if slot.name not in defined)
         return inputs
 

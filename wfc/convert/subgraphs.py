@@ -26,8 +26,8 @@ def instance_inputs(node: UINode, definition: UIGraph) -> list[InputSlot]:
 
     inputs = []
     for boundary in definition.inputs:
-        slot = saved.get(boundary.name)
-        link = slot.link if slot is not None else None
+        saved_slot = saved.get(boundary.name)
+        link = saved_slot.link if saved_slot is not None else None
         inputs.append(InputSlot(name=boundary.name, type=boundary.type, link=link, widget=boundary.name))
     return inputs
 

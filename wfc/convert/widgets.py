@@ -21,6 +21,7 @@ for it and skips it when loading) and out of the prompt (``in_prompt`` False).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,6 +58,7 @@ class Widget:
     in_prompt: bool = True  # False for control, filter-list and upload widgets
     stored: bool = True  # False when the editor leaves it out of widgets_values
     dynamic_prompts: bool = False  # True when the frontend resolves {a|b} choices in it
+    upload_folder: str | None = None  # for a COMBO with an upload button: the folder its files go to
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,10 @@ def _spec_widgets(spec: InputSpec) -> list[Widget]:
         return []
 
     dynamic = widget_type == "STRING" and spec.config.get("dynamicPrompts") is True
-    widgets = [Widget(spec.name, default_value(spec), dynamic_prompts=dynamic)]
+    upload_folder = None
+    if widget_type == "COMBO" and any(spec.config.get(flag) is True for flag in MEDIA_UPLOAD_FLAGS):
+        upload_folder = str(spec.config.get("image_folder") or "input")
+    widgets = [Widget(spec.name, default_value(spec), dynamic_prompts=dynamic, upload_folder=upload_folder)]
     flag = spec.config.get("control_after_generate")
     if widget_type == "INT" and (flag if flag is not None else spec.name in LEGACY_SEED_NAMES):
         widgets.append(Widget("control_after_generate", "randomize", in_prompt=False))
@@ -176,6 +181,21 @@ class WidgetValues:
         return [(widget, value) for widget, value in zip(self.widgets, self.values) if widget.in_prompt]
 
 
+def upload_value(value: Any, widget: Widget) -> Any:
+    """Return the file name an upload COMBO sends: its default when empty, annotated outside ``input``.
+
+    The frontend reads such a COMBO through a transform: an empty value gives the value the widget
+    had when created, and a name in another folder gets a `` [folder]`` suffix unless it has one.
+    """
+    if not value:
+        return widget.default
+    if not isinstance(value, str) or widget.upload_folder == "input":
+        return value
+    if re.search(r"\[(input|output|temp)\]", value, re.IGNORECASE):
+        return value
+    return f"{value} [{widget.upload_folder}]"
+
+
 @dataclass(frozen=True)
 class CountProblem:
     """A widgets_values list whose length does not fit the class's widgets."""
@@ -230,6 +250,9 @@ def node_widget_values(node: UINode, node_class: NodeClass) -> tuple[WidgetValue
     for position, index in enumerate(stored):
         if position < len(saved_list):
             values[index] = saved_list[position]
+    for index, widget in enumerate(widgets):
+        if widget.upload_folder is not None:
+            values[index] = upload_value(values[index], widget)
 
     if saved is None or len(saved_list) in (len(stored), len(widgets)):
         return WidgetValues(widgets, values), None
