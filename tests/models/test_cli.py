@@ -45,27 +45,45 @@ def settings(tmp_path, yaml_text=None, manifest_text=None, **extra):
     return path
 
 
+def encoder_input(root, artifact):
+    """Return the compiled graph, and the node and input of its text encoder."""
+    graph = json.loads((root / "workflows" / "qwen_image_edit_2509.json").read_text(encoding="utf-8"))
+    manifest = json.loads(artifact.read_text(encoding="utf-8"))
+    model = next(item for item in manifest["models"] if item["folder"] == "text_encoders")
+    return graph, manifest, model["node"], model["input"]
+
+
+def through(base, value):
+    """The search path a text-encoder value resolves through in the playbook layout."""
+    return f"{base}/checkpoints" if value.startswith("clip/") else f"{base}/checkpoints/clip"
+
+
 @pytest.mark.parametrize("profile, base", [("runpod_workspace", "/runpod-volume"),
                                            ("interactive_workspace", "/workspace/data")])
 def test_check_compiled_artifact(root, artifact, profile, base, monkeypatch):
+    graph, _manifest, node, name = encoder_input(root, artifact)
+    value = graph[node]["inputs"][name]
+    assert value in (TEXT_ENCODER, f"clip/{TEXT_ENCODER}")
     monkeypatch.chdir(root)
     result = invoke("check", ARTIFACT, "--profile", profile)
     assert result.exit_code == 0, result.output
-    assert f"-> {base}/checkpoints/clip/{TEXT_ENCODER} via text_encoders path {base}/checkpoints/clip" in result.output
+    assert f"-> {base}/checkpoints/clip/{TEXT_ENCODER} via text_encoders path {through(base, value)} " in result.output
     assert "4 model inputs: 0 errors, 0 warnings" in result.output
 
 
-def test_check_compiled_artifact_clip_prefix(root, artifact, tmp_path, monkeypatch):
-    graph = json.loads((root / "workflows" / "qwen_image_edit_2509.json").read_text())
-    manifest = json.loads(artifact.read_text())
-    model = next(item for item in manifest["models"] if item["folder"] == "text_encoders")
-    graph[model["node"]]["inputs"][model["input"]] = f"clip/{TEXT_ENCODER}"
+@pytest.mark.parametrize("profile, base", [("runpod_workspace", "/runpod-volume"),
+                                           ("interactive_workspace", "/workspace/data")])
+def test_check_compiled_artifact_other_spelling(root, artifact, tmp_path, monkeypatch, profile, base):
+    graph, manifest, node, name = encoder_input(root, artifact)
+    value = graph[node]["inputs"][name]
+    other = TEXT_ENCODER if value.startswith("clip/") else f"clip/{TEXT_ENCODER}"
+    graph[node]["inputs"][name] = other
     (tmp_path / "w.json").write_text(json.dumps(graph))
     (tmp_path / "w.manifest.json").write_text(json.dumps({**manifest, "graph": "w.json"}))
     monkeypatch.chdir(root)
-    result = invoke("check", tmp_path / "w.manifest.json")
+    result = invoke("check", tmp_path / "w.manifest.json", "--profile", profile)
     assert result.exit_code == 0, result.output
-    assert f"via text_encoders path /runpod-volume/checkpoints (section 'runpod_workspace', key 'text_encoders')" in result.output
+    assert f"{other!r} -> {base}/checkpoints/clip/{TEXT_ENCODER} via text_encoders path {through(base, other)} " in result.output
 
 
 def test_check_root_with_missing_file(root, artifact, tmp_path, monkeypatch):
@@ -91,8 +109,10 @@ def test_check_json_output(root, artifact, monkeypatch):
     assert data["profile"] == "runpod_workspace"
     (entry,) = data["files"]
     resolved = {item["input"]: item for item in entry["resolved"]}
-    assert resolved["clip_name"]["search_path"] == "/runpod-volume/checkpoints/clip"
-    assert resolved["clip_name"]["key"] == "clip"
+    encoder = resolved["clip_name"]
+    assert encoder["full_path"] == f"/runpod-volume/checkpoints/clip/{TEXT_ENCODER}"
+    assert encoder["search_path"] == through("/runpod-volume", encoder["value"])
+    assert encoder["key"] == ("text_encoders" if encoder["value"].startswith("clip/") else "clip")
 
 
 def test_check_raw_api_file_finding(shared, root, tmp_path):

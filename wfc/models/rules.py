@@ -290,11 +290,12 @@ class _Checker:
         }[self.deployment.source]
         listed = "the listing is empty" if not listing else f"{len(listing)} names are listed"
         hint = (f"did you mean {close[0]!r}? " if close else "") + searched
+        search = self.resolver.folder(folder)
         return self.diagnostic(
             "WFC501", item,
             f"{item.class_type} {item.input} {value!r} is not in the {folder!r} listing ({listed}; {source})",
-            hint, title, suggestion=close[0] if close else None, searched=[
-                entry.path for entry in (self.resolver.folder(folder).paths if self.resolver.folder(folder) else [])])
+            hint, title, suggestion=close[0] if close else None,
+            searched=[entry.path for entry in search.paths] if search is not None else [])
 
     def absolute(self, item: InputResolution, title: str | None, searched: str) -> Diagnostic:
         value = item.value.replace("\\", "/")

@@ -1,0 +1,131 @@
+"""YAML documents as small node trees with line numbers, read by PyYAML or by a fast path.
+
+``wfc lint`` reads ``extra_model_paths.yaml`` on every cold run, and importing PyYAML alone
+costs about 30 ms there. Almost every real file is a plain two-level mapping of simple paths, so
+``compose_simple`` reads exactly that subset line by line and returns None for anything else;
+the caller then falls back to ``compose_yaml`` (PyYAML's safe loader). For a text the fast path
+accepts, both give the same tree; a property test in tests/models checks this.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Node:
+    """One YAML node: a mapping, a list or a scalar, with its 1-based first and last line."""
+
+    kind: str  # "mapping", "list" or "scalar"
+    line: int
+    end_line: int
+    value: Any = None  # the constructed value of a scalar or list (str, int, bool, None, [...])
+    text: str = ""  # the scalar as written, for keys
+    style: str | None = None  # scalar style: None (plain), "|", ">", "'" or '"'
+    items: list[tuple["Node", "Node"]] = field(default_factory=list)  # mapping entries in file order
+
+
+class YamlSyntaxError(Exception):
+    """The text is not valid YAML."""
+
+    def __init__(self, reason: str, line: int | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+def compose_yaml(text: str) -> Node | None:
+    """Read any YAML text with PyYAML's safe loader; None for an empty document."""
+    import yaml
+
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise YamlSyntaxError(getattr(exc, "problem", None) or str(exc),
+                              mark.line + 1 if mark is not None else None) from None
+    if root is None:
+        return None
+    constructor = yaml.SafeLoader("")
+
+    def convert(node: Any) -> Node:
+        line, end_line = node.start_mark.line + 1, node.end_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            return Node("mapping", line, end_line, items=[(convert(key), convert(value)) for key, value in node.value])
+        if isinstance(node, yaml.SequenceNode):
+            return Node("list", line, end_line, value=constructor.construct_object(node, deep=True))
+        value = constructor.construct_object(node, deep=True)
+        return Node("scalar", line, end_line, value=value, text=str(node.value), style=node.style)
+
+    return convert(root)
+
+
+# The subset compose_simple reads: "name:" sections at column 0 holding "  key: value" lines
+# with one indentation, full-line comments and blank lines. A key or value must start with a
+# letter, "_" (or for values "/", "~", "$") and use only the characters below, so PyYAML would
+# read it as a plain string; words PyYAML reads as booleans or null are left to PyYAML.
+_SECTION = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):[ ]*(?:#.*)?")
+_ENTRY = re.compile(r"( +)([A-Za-z_][A-Za-z0-9_.-]*):[ ]+([A-Za-z_/~$][A-Za-z0-9_./~$-]*)[ ]*(?: #.*)?")
+_COMMENT = re.compile(r"[ ]*(?:#.*)?")
+_RESERVED_WORDS = {"yes", "no", "true", "false", "on", "off", "null", "~"}
+
+
+def compose_simple(text: str) -> Node | None:
+    """Read the simple subset described above; None when the text is outside it."""
+    if "\t" in text or "\r" in text or text.startswith("\ufeff"):
+        return None
+    lines = text.split("\n")
+    root = Node("mapping", 1, 1)
+    section: Node | None = None
+    section_key: Node | None = None
+    indent: int | None = None
+
+    def close() -> None:
+        if section_key is None:
+            return
+        if section is None:
+            # "name:" with nothing below is null, the same as PyYAML reads it.
+            root.items.append((section_key, Node("scalar", section_key.line, section_key.line, None, "", None)))
+        else:
+            root.items.append((section_key, section))
+
+    for number, line in enumerate(lines, start=1):
+        if _COMMENT.fullmatch(line):
+            continue
+        match = _SECTION.fullmatch(line)
+        if match:
+            close()
+            name = match.group(1)
+            if name.lower() in _RESERVED_WORDS:
+                return None
+            section_key = Node("scalar", number, number, name, name)
+            section, indent = None, None
+            continue
+        match = _ENTRY.fullmatch(line)
+        if match is None or section_key is None:
+            return None
+        spaces, key, value = match.groups()
+        if indent is None:
+            indent = len(spaces)
+        elif len(spaces) != indent:
+            return None
+        if key.lower() in _RESERVED_WORDS or value.lower() in _RESERVED_WORDS:
+            return None
+        if section is None:
+            section = Node("mapping", number, number)
+        section.items.append((Node("scalar", number, number, key, key), Node("scalar", number, number, value, value)))
+        section.end_line = number
+    close()
+    if not root.items:
+        return None  # an empty or comment-only file: PyYAML decides what it is
+    return root
+
+
+def compose(text: str) -> Node | None:
+    """Read YAML text into a node tree, by the fast path when it applies."""
+    simple = compose_simple(text)
+    if simple is not None:
+        return simple
+    return compose_yaml(text)
