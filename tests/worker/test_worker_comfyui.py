@@ -2,8 +2,7 @@
 
 Runs only when ``WFC_COMFYUI_URL`` points at a running ComfyUI and ``WFC_COMFYUI_INPUT_DIR`` /
 ``WFC_COMFYUI_OUTPUT_DIR`` name its input and output folders on this machine (the worker writes
-staged images there). The shipped ``workflows/plate_composite`` artifact is used when it exists,
-otherwise the test's own artifact of the same shape.
+staged images there). It uses the test's own plate artifact, whose output pixels are known.
 """
 
 from __future__ import annotations
@@ -11,13 +10,11 @@ from __future__ import annotations
 import base64
 import io
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from conftest import ROOT
 from worker_builders import png_base64, write_plate
 
 from worker.handler import process_job
@@ -37,13 +34,7 @@ def real_comfy_env():
 
 def test_plate_composite_real_comfyui(real_comfy_env, tmp_path, make_settings):
     folder = tmp_path / "workflows"
-    shipped = ROOT / "workflows" / "plate_composite.manifest.json"
-    if shipped.is_file():
-        folder.mkdir()
-        shutil.copy(shipped, folder)
-        shutil.copy(ROOT / "workflows" / "plate_composite.json", folder)
-    else:
-        write_plate(folder)
+    write_plate(folder)
     settings = make_settings({
         **real_comfy_env,
         "WFC_WORKFLOWS_DIR": str(folder),
