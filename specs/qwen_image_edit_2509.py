@@ -53,9 +53,11 @@ with Workflow("qwen_image_edit_2509", description=__doc__.split("\n")[0]) as wf:
         description="Nunchaku Qwen-Image-Edit DiT weights",
     )
     lora_name = wf.model("lora_name", default="Qwen-Anime-V1.safetensors", description="Qwen-Image LoRA")
+    # The deployment's payload names the text encoder relative to `checkpoints`, which its
+    # extra_model_paths.yaml registers as a `text_encoders` folder, so the name keeps `clip/`.
     clip_name = wf.model(
         "clip_name",
-        default="qwen_2.5_vl_7b_fp8_scaled.1.safetensors",
+        default="clip/qwen_2.5_vl_7b_fp8_scaled.1.safetensors",
         description="Qwen2.5-VL text encoder",
     )
     vae_name = wf.model("vae_name", default="qwen_image_vae.1.safetensors", description="Qwen-Image VAE")

@@ -128,8 +128,11 @@ def build_input_schema(name: str, parameters: dict[str, dict[str, Any]]) -> dict
             alias_schema["description"] = f"alias of {param_name}"
             properties[alias] = alias_schema
         names = [param_name, *aliases]
+        # A `not` schema rather than `false`, because jsonschema (4.26) drops the path of an
+        # error raised by a `false` subschema, and the path names the parameter.
+        conflict = {"not": {"title": f"send only one of {', '.join(names)}"}}
         for spelling in aliases:
-            exclusions[spelling] = {"properties": {other: False for other in names if other != spelling}}
+            exclusions[spelling] = {"properties": {other: conflict for other in names if other != spelling}}
         if entry.get("required"):
             if aliases:
                 alternatives.append({

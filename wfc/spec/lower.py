@@ -10,6 +10,7 @@ default, so the graph is complete on its own. Nodes are written in id order.
 from __future__ import annotations
 
 import difflib
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,7 +117,7 @@ class _Lowering:
                 self.report("WFC603", f"{node._class_type} has no input {name!r}", node, input=name,
                             hint=suggestion(name, known) or f"its inputs are {', '.join(known) or 'none'}")
             lowered = self.lower_value(node, node_class, name, value)
-            if lowered is not None:
+            if lowered is not None or (value is None and name in node._raw_names):
                 values[name] = lowered
 
         inputs: dict[str, Any] = {}
@@ -124,7 +125,7 @@ class _Lowering:
             for spec in node_class.visible_inputs:
                 if spec.name in values:
                     inputs[spec.name] = values.pop(spec.name)
-                elif spec.section == "required" and "default" in spec.config:
+                elif self.workflow.fill_defaults and spec.section == "required" and "default" in spec.config:
                     inputs[spec.name] = spec.config["default"]
         inputs.update(values)
 
@@ -134,6 +135,8 @@ class _Lowering:
         return {"inputs": inputs, "class_type": node._class_type, "_meta": {"title": title}}
 
     def lower_value(self, node: Node, node_class: NodeClass | None, name: str, value: Any) -> Any:
+        if name in node._raw_names and (value is None or isinstance(value, (list, dict))):
+            return self.raw_json(node, name, value)
         if isinstance(value, Param):
             return self.bind(node, node_class, name, value)
         if isinstance(value, Output):
@@ -154,6 +157,15 @@ class _Lowering:
         self.report("WFC604", f"input {name!r} is a {type(value).__name__} ({value!r:.60}); an input takes a "
                     "string, number, boolean, a node output or a parameter", node, input=name)
         return None
+
+    def raw_json(self, node: Node, name: str, value: Any) -> Any:
+        """Pass a JSON value from extra_inputs through unchanged, if JSON can carry it."""
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            self.report("WFC604", f"input {name!r} in extra_inputs is not a JSON value: {exc}", node, input=name)
+            return None
+        return value
 
     def link(self, node: Node, name: str, output: Output[Any]) -> list[Any] | None:
         source = output.source

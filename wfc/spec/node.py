@@ -23,9 +23,10 @@ from wfc.spec.values import Output
 class Node:
     """One node of a spec's graph.
 
-    ``id`` sets the node id in the compiled graph; ``title`` sets ``_meta.title``;
+    ``id`` sets the node id in the compiled graph and ``title`` sets ``_meta.title``.
     ``extra_inputs`` passes inputs whose names are not Python identifiers
-    (``{"double_layers.0.": 1.0}``). Inputs left as None are omitted.
+    (``{"double_layers.0.": 1.0}``) and any JSON value as written, a ``["4", 0]`` link to a
+    node id included. Keyword inputs left as None are omitted.
     """
 
     _class_type: ClassVar[str] = ""
@@ -34,6 +35,7 @@ class Node:
 
     def __init__(
         self,
+        /,
         *,
         id: str | int | None = None,
         title: str | None = None,
@@ -52,11 +54,14 @@ class Node:
             )
 
         self._inputs: dict[str, Any] = {name: value for name, value in inputs.items() if value is not None}
+        # Names given through extra_inputs: their values go into the graph as written, None,
+        # lists and objects included, so an imported graph compiles back unchanged.
+        self._raw_names: set[str] = set()
         for name, value in (extra_inputs or {}).items():
             if name in self._inputs:
                 raise SpecError(f"input {name!r} is given twice (as a keyword and in extra_inputs)", self._origin)
-            if value is not None:
-                self._inputs[name] = value
+            self._inputs[name] = value
+            self._raw_names.add(name)
 
         self._explicit_id = None if id is None else str(id)
         self._title = title
@@ -105,6 +110,7 @@ class GenericNode(Node):
     def __init__(
         self,
         class_type: str,
+        /,
         *,
         id: str | int | None = None,
         title: str | None = None,
@@ -125,6 +131,7 @@ class GenericNode(Node):
 
 def node(
     class_type: str,
+    /,
     *,
     id: str | int | None = None,
     title: str | None = None,

@@ -48,7 +48,12 @@ def current_workflow() -> "Workflow | None":
 class Workflow:
     """A workflow under construction: nodes in creation order, parameters, outputs."""
 
-    def __init__(self, name: str, *, description: str = "") -> None:
+    def __init__(self, name: str, *, description: str = "", fill_defaults: bool = True) -> None:
+        """Start a workflow named ``name`` (the artifact's file name).
+
+        With ``fill_defaults`` (the default) the compiler gives every required input the spec
+        leaves out its catalog default; imported specs turn it off to reproduce their source.
+        """
         origin = caller_origin()
         if not isinstance(name, str) or not NAME_PATTERN.match(name):
             raise SpecError(
@@ -58,6 +63,7 @@ class Workflow:
         self.name = name
         self.description = description
         self.origin = origin
+        self.fill_defaults = fill_defaults
         self.nodes: list[Node] = []
         self.params: dict[str, Param[Any]] = {}
         self.outputs: dict[str, tuple[Node, tuple[str, int] | None]] = {}

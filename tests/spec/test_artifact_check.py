@@ -1,0 +1,161 @@
+"""check_manifest and load_artifact: clean on the shipped artifacts, specific findings on tampered ones."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from wfc.artifact import ArtifactError, check_manifest, load_artifact
+from wfc.catalog import Catalog
+
+SHIPPED = ["qwen_image_edit_2509", "plate_composite"]
+
+
+@pytest.fixture
+def artifact_copy(root, tmp_path):
+    """Copy the Qwen artifact into tmp_path; return (graph path, manifest path)."""
+    for suffix in (".json", ".manifest.json"):
+        shutil.copy(root / "workflows" / f"qwen_image_edit_2509{suffix}", tmp_path)
+    return tmp_path / "qwen_image_edit_2509.json", tmp_path / "qwen_image_edit_2509.manifest.json"
+
+
+def edit_manifest(path, change):
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    change(manifest)
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def codes(diagnostics):
+    return [diagnostic.code for diagnostic in diagnostics]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_manifest_clean(root, worker_catalog, project_config, name):
+    diagnostics = check_manifest(root / "workflows" / f"{name}.manifest.json", worker_catalog, project_config)
+
+    assert diagnostics == []
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_load_artifact_reads_graph(root, name):
+    artifact = load_artifact(root / "workflows" / f"{name}.manifest.json")
+
+    assert artifact.name == name
+    assert artifact.graph == json.loads((root / "workflows" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_edited_graph_detected(artifact_copy, worker_catalog, project_config):
+    graph, manifest = artifact_copy
+    graph.write_text(graph.read_text(encoding="utf-8").replace('"steps": 2', '"steps": 3'), encoding="utf-8")
+
+    diagnostics = check_manifest(manifest, worker_catalog, project_config)
+
+    assert codes(diagnostics) == ["WFC651"]
+    assert diagnostics[0].line is not None
+    with pytest.raises(ArtifactError, match="edited after compiling"):
+        load_artifact(manifest)
+
+
+def test_other_catalog_warned(artifact_copy, project_config):
+    _, manifest = artifact_copy
+
+    diagnostics = check_manifest(manifest, Catalog(classes={}), project_config)
+
+    assert codes(diagnostics) == ["WFC652"]
+
+
+def test_binding_to_missing_node(artifact_copy, worker_catalog, project_config):
+    _, manifest = artifact_copy
+    edit_manifest(manifest, lambda data: data["parameters"]["steps"]["bindings"].append({"node": "999", "input": "steps"}))
+
+    diagnostics = check_manifest(manifest, worker_catalog, project_config)
+
+    assert codes(diagnostics) == ["WFC653"]
+    assert "'999'" in diagnostics[0].message
+
+
+def test_binding_to_missing_input(artifact_copy, worker_catalog, project_config):
+    _, manifest = artifact_copy
+    edit_manifest(manifest, lambda data: data["parameters"]["steps"]["bindings"].__setitem__(0, {"node": "3", "input": "stepz"}))
+
+    diagnostics = check_manifest(manifest, worker_catalog, project_config)
+
+    assert codes(diagnostics) == ["WFC653"]
+    assert "'stepz'" in diagnostics[0].message
+
+
+def test_binding_to_link_input(artifact_copy, worker_catalog, project_config):
+    _, manifest = artifact_copy
+    edit_manifest(manifest, lambda data: data["parameters"]["steps"]["bindings"].__setitem__(0, {"node": "3", "input": "model"}))
+
+    diagnostics = check_manifest(manifest, worker_catalog, project_config)
+
+    assert codes(diagnostics) == ["WFC653"]
+    assert "is a link" in diagnostics[0].message
+
+
+def test_schema_missing_property(artifact_copy, worker_catalog, project_config):
+    _, manifest = artifact_copy
+    edit_manifest(manifest, lambda data: data["input_schema"]["properties"].pop("image_name"))
+
+    diagnostics = check_manifest(manifest, worker_catalog, project_config)
+
+    assert codes(diagnostics) == ["WFC654"]
+    assert "'image_name'" in diagnostics[0].message
+
+
+def test_schema_open_to_unknown_fields(artifact_copy, worker_catalog, project_config):
+    _, manifest = artifact_copy
+    edit_manifest(manifest, lambda data: data["input_schema"].__setitem__("additionalProperties", True))
+
+    diagnostics = check_manifest(manifest, worker_catalog, project_config)
+
+    assert codes(diagnostics) == ["WFC654"]
+
+
+def test_output_class_mismatch(artifact_copy, worker_catalog, project_config):
+    _, manifest = artifact_copy
+    edit_manifest(manifest, lambda data: data["outputs"]["image"].__setitem__("class_type", "PreviewImage"))
+
+    diagnostics = check_manifest(manifest, worker_catalog, project_config)
+
+    assert codes(diagnostics) == ["WFC656"]
+
+
+def test_models_entry_mismatch(artifact_copy, worker_catalog, project_config):
+    _, manifest = artifact_copy
+    edit_manifest(manifest, lambda data: data["models"][0].__setitem__("name", "other.safetensors"))
+
+    diagnostics = check_manifest(manifest, worker_catalog, project_config)
+
+    assert codes(diagnostics) == ["WFC656"]
+
+
+def test_not_a_manifest(tmp_path, worker_catalog, project_config):
+    path = tmp_path / "x.manifest.json"
+    path.write_text('{"format": "something-else"}', encoding="utf-8")
+
+    diagnostics = check_manifest(path, worker_catalog, project_config)
+
+    assert codes(diagnostics) == ["WFC650"]
+    assert "wfc-artifact/1" in diagnostics[0].message
+
+
+def test_truncated_manifest(tmp_path, worker_catalog, project_config, root):
+    path = tmp_path / "x.manifest.json"
+    path.write_bytes((root / "workflows" / "plate_composite.manifest.json").read_bytes()[:200])
+
+    diagnostics = check_manifest(path, worker_catalog, project_config)
+
+    assert codes(diagnostics) == ["WFC650"]
+
+
+def test_stale_source_warned(artifact_copy, worker_catalog, project_config):
+    _, manifest = artifact_copy
+    edit_manifest(manifest, lambda data: data["source"].__setitem__("digest", "sha256:" + "0" * 64))
+
+    diagnostics = check_manifest(manifest, worker_catalog, project_config)
+
+    assert codes(diagnostics) == ["WFC655"]
