@@ -246,11 +246,14 @@ def check_classes(ctx: LintContext) -> list[Node]:
     catalog = ctx.catalog
     assert catalog is not None
     known = []
+    suggested: dict[str, list[str]] = {}
     for node in ctx.graph:
         if node.class_type in catalog:
             known.append(node)
             continue
-        suggestions = close_matches(node.class_type, catalog.classes.keys())
+        if node.class_type not in suggested:
+            suggested[node.class_type] = close_matches(node.class_type, catalog.classes)
+        suggestions = suggested[node.class_type]
         hint = f"did you mean {' or '.join(repr(name) for name in suggestions)}?" if suggestions else (
             "install the node pack that provides it in the worker image, then refresh the catalog (wfc catalog pull)"
         )
@@ -266,7 +269,7 @@ def _escape(token: str) -> str:
 
 def check_node(ctx: LintContext, node: Node, node_class: NodeClass) -> None:
     """Check one node's inputs against its class, all faults at once."""
-    subject = ctx.node_subject(node.id)
+    subject = ctx.subject(node.id)
     missing = [spec for spec in node_class.required if spec.name not in node.inputs]
     unknown = [name for name in node.inputs if name not in node_class.inputs or node_class.inputs[name].section == "hidden"]
     renames = _rename_candidates(ctx, node, node_class, missing, unknown)
@@ -348,7 +351,7 @@ def _types_match(carried: str, spec: InputSpec) -> bool:
     return types_match(carried, spec.type)
 
 
-def _report_unknown(ctx: LintContext, node: Node, node_class: NodeClass, name: str, subject: str, rename: str | None) -> None:
+def _report_unknown(ctx: LintContext, node: Node, node_class: NodeClass, name: str, subject: Any, rename: str | None) -> None:
     spec = node_class.inputs.get(name)
     if spec is not None and spec.section == "hidden":
         ctx.report("WFC213", f"{subject}: input '{name}' is a hidden input that ComfyUI fills in; this value is ignored",
@@ -379,7 +382,7 @@ def _report_unknown(ctx: LintContext, node: Node, node_class: NodeClass, name: s
                extra={"suggestions": suggestions} if suggestions else None)
 
 
-def _check_link_type(ctx: LintContext, node: Node, node_class: NodeClass, spec: InputSpec, value: list[Any], subject: str) -> None:
+def _check_link_type(ctx: LintContext, node: Node, node_class: NodeClass, spec: InputSpec, value: list[Any], subject: Any) -> None:
     link = as_link(value)
     if link is None or not comfy.checks_link_types(node_class.name):
         return  # malformed links are structure findings
@@ -402,7 +405,7 @@ def _link_hint(ctx: LintContext, source: str, spec: InputSpec) -> str:
     return f"link an output of type {spec.type} into '{spec.name}'"
 
 
-def _check_literal(ctx: LintContext, node: Node, node_class: NodeClass, spec: InputSpec, raw: Any, subject: str) -> None:
+def _check_literal(ctx: LintContext, node: Node, node_class: NodeClass, spec: InputSpec, raw: Any, subject: Any) -> None:
     name = spec.name
     value = comfy.unwrap(raw)
 
@@ -458,7 +461,7 @@ def _default_note(spec: InputSpec) -> str:
     return f" (default {spec.default!r})" if spec.default is not None else ""
 
 
-def _report_conversion(ctx: LintContext, node: Node, spec: InputSpec, value: Any, converted: Any, subject: str) -> None:
+def _report_conversion(ctx: LintContext, node: Node, spec: InputSpec, value: Any, converted: Any, subject: Any) -> None:
     name = spec.name
     message = None
     if spec.type in ("INT", "FLOAT") and isinstance(value, str):
@@ -491,7 +494,7 @@ def _json_literal(value: Any) -> str:
         return repr(value)
 
 
-def _check_range(ctx: LintContext, node: Node, spec: InputSpec, value: Any, subject: str) -> bool:
+def _check_range(ctx: LintContext, node: Node, spec: InputSpec, value: Any, subject: Any) -> bool:
     """Report a value outside min/max; return whether one was reported."""
     for bound, code, word in (("min", "WFC205", "below the minimum"), ("max", "WFC206", "above the maximum")):
         limit = spec.config.get(bound)
@@ -510,7 +513,7 @@ def _check_range(ctx: LintContext, node: Node, spec: InputSpec, value: Any, subj
     return False
 
 
-def _report_not_in_list(ctx: LintContext, node: Node, spec: InputSpec, value: Any, subject: str, is_model_input: bool) -> None:
+def _report_not_in_list(ctx: LintContext, node: Node, spec: InputSpec, value: Any, subject: Any, is_model_input: bool) -> None:
     options = spec.options or ()
     slip = option_slip(value, options)
     if slip is not None:
@@ -536,7 +539,7 @@ def _report_not_in_list(ctx: LintContext, node: Node, spec: InputSpec, value: An
                extra={"suggestion": slip[0]} if slip else None)
 
 
-def _check_file_input(ctx: LintContext, node: Node, node_class: NodeClass, spec: InputSpec, value: Any, subject: str) -> None:
+def _check_file_input(ctx: LintContext, node: Node, node_class: NodeClass, spec: InputSpec, value: Any, subject: Any) -> None:
     """Mirror the file checks of LoadImage and its kin, which run instead of the COMBO check."""
     if comfy.FILE_CHECKED_INPUTS.get(node_class.name) != spec.name or not isinstance(value, str):
         return

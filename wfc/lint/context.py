@@ -14,7 +14,7 @@ from typing import Any
 from wfc.catalog import Catalog
 from wfc.config import Config
 from wfc.diagnostics import Diagnostic, Severity
-from wfc.graph import Document, Graph, pointer
+from wfc.graph import Document, Graph, Link, pointer
 from wfc.lint.registry import RULES, rule
 
 
@@ -52,6 +52,25 @@ def load_model_inputs(config: Config | None) -> dict[str, dict[str, list[str]]]:
     return data
 
 
+class NodeSubject:
+    """A node's name for messages, formatted only when a message uses it (most nodes have none)."""
+
+    __slots__ = ("_context", "_node_id", "_text")
+
+    def __init__(self, context: "LintContext", node_id: str) -> None:
+        self._context = context
+        self._node_id = node_id
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = self._context.node_subject(self._node_id)
+        return self._text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
 @dataclass
 class LintContext:
     """One graph under lint, its catalog and settings, and the findings so far."""
@@ -72,6 +91,17 @@ class LintContext:
     models_checked: bool = False
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _model_inputs: dict[str, dict[str, list[str]]] | None = None
+    _edges: tuple[Graph, list[tuple[str, str, Link]]] | None = None
+
+    def edges(self) -> list[tuple[str, str, Link]]:
+        """Return every well-formed link of the graph as (consumer id, input, link), computed once."""
+        if self._edges is None or self._edges[0] is not self.graph:
+            found = [(node.id, name, link) for node in self.graph for name, link in node.links()]
+            self._edges = (self.graph, found)
+        return self._edges[1]
+
+    def subject(self, node_id: str) -> NodeSubject:
+        return NodeSubject(self, node_id)
 
     def model_folders(self, class_type: str, input_name: str) -> list[str] | None:
         """Return the model folders an input lists files of, or None when it is not a model-file input."""

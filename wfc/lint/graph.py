@@ -78,14 +78,16 @@ def output_ancestors(ctx: LintContext) -> set[str]:
     catalog = ctx.catalog
     if catalog is None:
         return set()
+    sources: dict[str, list[str]] = {}
+    for consumer, _, link in ctx.edges():
+        sources.setdefault(consumer, []).append(link.source)
     stack = [node.id for node in ctx.graph if (found := catalog.get(node.class_type)) is not None and found.output_node]
     seen = set(stack)
     while stack:
-        node = ctx.graph.nodes[stack.pop()]
-        for _, link in node.links():
-            if link.source in ctx.graph.nodes and link.source not in seen:
-                seen.add(link.source)
-                stack.append(link.source)
+        for source in sources.get(stack.pop(), ()):
+            if source in ctx.graph.nodes and source not in seen:
+                seen.add(source)
+                stack.append(source)
     return seen
 
 
@@ -94,13 +96,13 @@ def check_usage(ctx: LintContext, feeding: set[str]) -> None:
     catalog = ctx.catalog
     if catalog is None:
         return
-    used = {link.source for node in ctx.graph for _, link in node.links()}
+    used = {link.source for _, _, link in ctx.edges()}
     has_output_node = bool(feeding)
     for node in ctx.graph:
         node_class = catalog.get(node.class_type)
         if node_class is None or node_class.output_node:
             continue
-        subject = ctx.node_subject(node.id)
+        subject = ctx.subject(node.id)
         if node.id not in used:
             if node_class.outputs:
                 ctx.report("WFC301", f"{subject}: no node uses its output{'s' if len(node_class.outputs) > 1 else ''} "

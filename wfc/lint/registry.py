@@ -11,9 +11,10 @@ by code, so one pass over a node can report several rules.
 
 from __future__ import annotations
 
-import inspect
 import re
+import textwrap
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable
 
 from wfc.diagnostics import Severity
@@ -31,17 +32,34 @@ _SECTION = re.compile(r"^(Why|Bad|Good):\s*$", re.MULTILINE)
 
 @dataclass(frozen=True)
 class Rule:
-    """One lint rule and its documentation."""
+    """One lint rule and its documentation (parsed from ``doc`` on first use, so imports stay cheap)."""
 
     code: str
     name: str
     family: str
     severity: Severity
-    summary: str
-    why: str
-    bad: str
-    good: str
+    doc: str
     comfy_type: str | None = None
+
+    @cached_property
+    def _sections(self) -> tuple[str, str, str, str]:
+        return parse_docstring(self.doc)
+
+    @property
+    def summary(self) -> str:
+        return self._sections[0]
+
+    @property
+    def why(self) -> str:
+        return self._sections[1]
+
+    @property
+    def bad(self) -> str:
+        return self._sections[2]
+
+    @property
+    def good(self) -> str:
+        return self._sections[3]
 
     def explain(self) -> str:
         """Render the rule's documentation as plain text."""
@@ -64,12 +82,17 @@ def _indent(text: str) -> str:
     return "\n".join("    " + line if line else "" for line in text.splitlines())
 
 
+def _cleandoc(text: str) -> str:
+    """Remove the docstring indentation (the first line carries none) and surrounding blank lines."""
+    first, _, rest = text.strip("\n").partition("\n")
+    return (first.strip() + "\n" + textwrap.dedent(rest)).strip()
+
+
 def parse_docstring(doc: str) -> tuple[str, str, str, str]:
     """Split a rule docstring into summary, why, bad and good."""
-    text = inspect.cleandoc(doc)
-    pieces = _SECTION.split(text)
+    pieces = _SECTION.split(_cleandoc(doc))
     summary = pieces[0].strip()
-    sections = {pieces[index]: inspect.cleandoc(pieces[index + 1]) for index in range(1, len(pieces) - 1, 2)}
+    sections = {pieces[index]: textwrap.dedent(pieces[index + 1]).strip() for index in range(1, len(pieces) - 1, 2)}
     return summary, sections.get("Why", ""), sections.get("Bad", ""), sections.get("Good", "")
 
 
@@ -84,8 +107,7 @@ def rule(
             raise ValueError(f"rule code {code} matches no family prefix")
         if code in RULES or name in NAMES:
             raise ValueError(f"rule {code} {name} is declared twice")
-        summary, why, bad, good = parse_docstring(function.__doc__ or "")
-        declared = Rule(code, name, family or "internal", Severity.parse(severity), summary, why, bad, good, comfy_type)
+        declared = Rule(code, name, family or "internal", Severity.parse(severity), function.__doc__ or "", comfy_type)
         RULES[code] = declared
         NAMES[name] = code
         return declared

@@ -9,7 +9,6 @@ format converter) are imported only when a file needs them, and their absence is
 from __future__ import annotations
 
 import re
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -55,6 +54,8 @@ def _guarded(ctx: LintContext, check_name: str, check: Callable[[], Any], node: 
     except ConfigError:
         raise  # unusable settings are a usage error (exit 2), not a finding
     except Exception as exc:  # noqa: BLE001  (a bug in one check must not stop the others)
+        import traceback
+
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f" on node {node}" if node is not None else ""
         ctx.report("WFC000", f"check {check_name} crashed{where}: {type(exc).__name__}: {exc}",

@@ -383,14 +383,14 @@ def check_links(ctx: LintContext) -> None:
     data = ctx.data
     catalog = ctx.catalog
     for node in ctx.graph:
-        subject = ctx.node_subject(node.id)
+        subject = ctx.subject(node.id)
         for name, value in node.inputs.items():
             if not isinstance(value, list):
                 continue
             _check_one_link(ctx, node.id, subject, name, value, data, catalog)
 
 
-def _check_one_link(ctx: LintContext, node_id: str, subject: str, name: str, value: list[Any], data: dict[str, Any], catalog: Any) -> None:
+def _check_one_link(ctx: LintContext, node_id: str, subject: Any, name: str, value: list[Any], data: dict[str, Any], catalog: Any) -> None:
     if len(value) != 2:
         ctx.report("WFC110", f"{subject}: input '{name}' is a list of {len(value)} items; "
                    "ComfyUI reads every list as a link [node id, output index]",
@@ -432,13 +432,16 @@ def _check_one_link(ctx: LintContext, node_id: str, subject: str, name: str, val
 
 def check_cycles(ctx: LintContext) -> None:
     """Report each set of nodes that depend on each other through links (Tarjan's algorithm)."""
-    graph = ctx.graph
-    successors: dict[str, list[str]] = {node.id: [] for node in graph}
-    for node in graph:
-        for _, link in node.links():
-            if link.source in successors:
-                successors[link.source].append(node.id)
+    successors: dict[str, list[str]] = {node.id: [] for node in ctx.graph}
+    for consumer, _, link in ctx.edges():
+        if link.source in successors:
+            successors[link.source].append(consumer)
 
+    remaining = _left_after_topological_sort(successors)
+    if not remaining:
+        return
+    successors = {node: [child for child in children if child in remaining]
+                  for node, children in successors.items() if node in remaining}
     for component in _strongly_connected(successors):
         if len(component) == 1:
             only = component[0]
@@ -453,6 +456,22 @@ def check_cycles(ctx: LintContext) -> None:
 
 def _id_order(node_id: str) -> tuple[int, int | str]:
     return (0, int(node_id)) if node_id.isdigit() else (1, node_id)
+
+
+def _left_after_topological_sort(successors: dict[str, list[str]]) -> set[str]:
+    """Return the nodes Kahn's algorithm cannot order: those on a cycle or downstream of one."""
+    indegree = dict.fromkeys(successors, 0)
+    for children in successors.values():
+        for child in children:
+            indegree[child] += 1
+    ready = [node for node, count in indegree.items() if count == 0]
+    while ready:
+        node = ready.pop()
+        for child in successors[node]:
+            indegree[child] -= 1
+            if indegree[child] == 0:
+                ready.append(child)
+    return {node for node, count in indegree.items() if count > 0}
 
 
 def _strongly_connected(successors: dict[str, list[str]]) -> list[list[str]]:

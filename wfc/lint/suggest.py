@@ -11,16 +11,54 @@ from typing import Any, Iterable
 _SEPARATORS = re.compile(r"[\s_\-./\\]+")
 
 
+# Above this many candidates, difflib only ranks those sharing the most letter pairs with the word.
+PREFILTER_ABOVE = 64
+PREFILTER_KEEP = 40
+
+_pair_index: dict[int, tuple[object, dict[str, set[int]], list[str]]] = {}
+
+
+def _pairs(text: str) -> set[str]:
+    return {text[index:index + 2] for index in range(len(text) - 1)}
+
+
+def _shortlist(word: str, pool: list[str], source: object) -> list[str]:
+    """Return the candidates sharing the most letter pairs with ``word`` (index cached per source)."""
+    cached = _pair_index.get(id(source))
+    if cached is None or cached[0] is not source or len(cached[2]) != len(pool):
+        index: dict[str, set[int]] = {}
+        for position, candidate in enumerate(pool):
+            for pair in _pairs(candidate.lower()):
+                index.setdefault(pair, set()).add(position)
+        cached = (source, index, pool)
+        if len(_pair_index) >= 256:
+            _pair_index.clear()  # bounded: a long-running process sees few distinct candidate lists
+        _pair_index[id(source)] = cached
+    _, index, pool = cached
+    counts: dict[int, int] = {}
+    for pair in _pairs(word.lower()):
+        for position in index.get(pair, ()):
+            counts[position] = counts.get(position, 0) + 1
+    best = sorted(counts, key=lambda position: -counts[position])[:PREFILTER_KEEP]
+    return [pool[position] for position in best]
+
+
 def close_matches(word: str, candidates: Iterable[str], count: int = 3, cutoff: float = 0.6) -> list[str]:
-    """Return up to ``count`` candidates that look like ``word``, best first."""
+    """Return up to ``count`` candidates that look like ``word`` (ignoring letter case), best first.
+
+    For long candidate lists only the candidates that share the most letter pairs with the word
+    are ranked, which keeps a suggestion under a few milliseconds for a catalog of 500 classes.
+    """
     import difflib
 
     pool = [candidate for candidate in candidates if isinstance(candidate, str)]
-    found = difflib.get_close_matches(word, pool, n=count, cutoff=cutoff)
-    if not found:
-        lowered = {candidate.lower(): candidate for candidate in pool}
-        found = [lowered[match] for match in difflib.get_close_matches(word.lower(), list(lowered), n=count, cutoff=cutoff)]
-    return found
+    if len(pool) > PREFILTER_ABOVE:
+        pool = _shortlist(word, pool, candidates)
+    lowered: dict[str, str] = {}
+    for candidate in pool:
+        lowered.setdefault(candidate.lower(), candidate)
+    found = difflib.get_close_matches(word.lower(), list(lowered), n=count, cutoff=cutoff)
+    return [lowered[match] for match in found]
 
 
 def _fold(text: str) -> str:
