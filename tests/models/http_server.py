@@ -1,8 +1,8 @@
 """An HTTP file server on 127.0.0.1 for the sync tests, with faults on demand.
 
-Every file is served from memory and honours ``Range: bytes=N-``. Per path, a test can make
-the next requests drop the connection part-way, stall longer than the client's read timeout,
-answer an HTTP status, or ignore the range.
+Every file is served from memory and honours ``Range: bytes=N-``. For each path, a test can
+queue faults for the next requests: drop the connection part-way, stall longer than the
+client's read timeout, respond with an HTTP error status, or ignore the range.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """wfc's folder listings against ComfyUI 0.3.64's own, recorded in data/comfyui_listings.json.
 
-Each scenario is built again under a temporary folder; wfc parses the YAML, builds the search
-paths and lists the real files, and every folder must give ComfyUI's paths, names and the file
+Each scenario is built again under a temporary folder. wfc parses the YAML, builds the search
+paths and lists the real files. Every folder must give ComfyUI's paths, its names and the file
 each name loads from.
 """
 

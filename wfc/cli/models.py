@@ -68,7 +68,7 @@ def models() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @_common
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False),
-              help="A local folder holding the volume's files; it stands in for the profile's base_path.")
+              help="Local folder with the volume's files, used in place of the profile's base_path.")
 @click.option("--listing", type=click.Path(path_type=Path, dir_okay=False),
               help="Saved output of `find VOLUME -type f` taken on the deployment.")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
@@ -156,7 +156,7 @@ def _sync_plan(config: Any, profile: str | None, root: Path | None, model_paths_
 @models.command("plan", epilog=EPILOG, context_settings=SETTINGS)
 @_common
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False),
-              help="Local folder that stands in for the profile's base_path.")
+              help="Local folder used in place of the profile's base_path.")
 def plan(config_path: Path | None, profile: str | None, model_paths_file: Path | None, manifest_file: Path | None,
          root: Path | None) -> None:
     """Print the layout `wfc models sync` creates: folders, then each file, its size and URL."""
@@ -177,7 +177,7 @@ def plan(config_path: Path | None, profile: str | None, model_paths_file: Path |
 @models.command("sync", epilog=EPILOG, context_settings=SETTINGS)
 @_common
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False),
-              help="Local folder that stands in for the profile's base_path (the mounted volume).")
+              help="Local folder used in place of the profile's base_path (the mounted volume).")
 @click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True, help="Files downloaded at once.")
 @click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True,
               help="Retries per file after a connection error, timeout, HTTP 5xx or checksum mismatch.")
@@ -223,7 +223,7 @@ def sync(config_path: Path | None, profile: str | None, model_paths_file: Path |
 @models.command("lock", epilog=EPILOG, context_settings=SETTINGS)
 @_common
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False),
-              help="Local folder that stands in for the profile's base_path (where the files were synced).")
+              help="Local folder used in place of the profile's base_path (where the files were synced).")
 def lock(config_path: Path | None, profile: str | None, model_paths_file: Path | None, manifest_file: Path | None,
          root: Path | None) -> None:
     """Record each downloaded file's size and sha256 in the manifest.

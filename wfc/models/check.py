@@ -1,7 +1,7 @@
 """``wfc models check``: resolve the model inputs of compiled workflows and raw API files.
 
-A compiled workflow is ``workflows/<name>.manifest.json`` plus the graph it names; its
-``models`` list says which folder each model input reads, so inputs of loaders unknown to the
+A compiled workflow is ``workflows/<name>.manifest.json`` plus the graph it names. Its
+``models`` list gives the folder each model input reads, so inputs of loaders unknown to the
 built-in table are checked too. A raw API file uses ``model_folders`` alone.
 """
 
@@ -97,10 +97,10 @@ def check_file(path: Path, deployment: Deployment, config: Config, catalog: Any 
     if not isinstance(document.data, dict):
         raise CheckInputError(f"{graph_path}: an API workflow is a JSON object of nodes")
     graph = graph_from_json(document.data)
-    shown = str(graph_path)
-    resolutions = resolve_graph(graph, deployment, config, path=shown, document=document,
+    display_path = str(graph_path)
+    resolutions = resolve_graph(graph, deployment, config, path=display_path, document=document,
                                 folders_override=overrides, catalog=catalog)
-    return CheckedFile(shown, resolutions)
+    return CheckedFile(display_path, resolutions)
 
 
 def check_paths(paths: list[Path], deployment: Deployment, config: Config, *, strict: bool = False,

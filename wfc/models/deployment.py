@@ -7,7 +7,7 @@ Settings, all in ``[tool.wfc]`` and overridable by the caller:
 - ``models_manifest``: the model manifest, the default source of the deployment's files;
 - ``comfyui_root``: ComfyUI's folder on the deployment (default ``/opt/ComfyUI``), whose
   ``models/<folder>`` paths come first in every search path;
-- ``model_paths_location``: the folder that holds the YAML on the deployment, which anchors
+- ``model_paths_location``: the folder that contains the YAML on the deployment, which anchors
   relative paths (default: ``comfyui_root``, where ComfyUI reads ``extra_model_paths.yaml``);
 - ``models_environment``: the variables (``HOME`` included) that ``base_path`` expands with on the
   deployment; without it this process's environment is used.
@@ -162,8 +162,8 @@ _CACHE: dict[Any, Deployment] = {}
 def cached_deployment(config: Config, profile: str | None, **options: Any) -> Deployment:
     """Return ``load_deployment``'s result, reused while the files it read are unchanged.
 
-    ``wfc lint`` checks many workflows against one deployment; the key holds the settings and the
-    modification times of the YAML and the manifest, so an edit between runs is seen.
+    ``wfc lint`` checks many workflows against one deployment. The cache key contains the
+    settings and the modification times of the YAML and the manifest, so an edit is noticed.
     """
     def stamp(path: Path | None) -> float | None:
         try:

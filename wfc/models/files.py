@@ -1,7 +1,7 @@
 """The files of a deployment: a real folder, a saved ``find`` listing, or the model manifest.
 
-Paths are deployment paths (``/runpod-volume/vae/x.safetensors``), the ones ComfyUI sees on the
-worker. A real folder on this machine stands in for one deployment folder (``--root DIR`` for the
+Paths are deployment paths (``/runpod-volume/vae/x.safetensors``), the ones ComfyUI uses on the
+worker. A real folder on this machine is used in place of one deployment folder (``--root DIR`` for the
 profile's ``base_path``); a listing is the output of ``find VOLUME -type f`` taken on the
 deployment; the manifest places each of its files in the profile's layout.
 
@@ -42,7 +42,7 @@ class DeploymentFiles:
         raise NotImplementedError
 
     def all_files(self) -> Iterable[str]:
-        """Return the deployment path of every file this source knows about."""
+        """Return the deployment path of every file this source contains."""
         raise NotImplementedError
 
 
@@ -76,7 +76,7 @@ class VirtualFiles(DeploymentFiles):
 
 
 class DirectoryFiles(DeploymentFiles):
-    """A real folder on this machine that stands in for deployment folder ``mount``."""
+    """A real folder on this machine, used in place of deployment folder ``mount``."""
 
     def __init__(self, local_root: str | Path, mount: str) -> None:
         self.local_root = Path(local_root)

@@ -1,7 +1,7 @@
 """Which node inputs name model files, and which model folder lists their options.
 
 ``object_info`` does not say which folder a COMBO input lists, so wfc keeps a table:
-``wfc/data/model-inputs.json`` holds the facts for ComfyUI 0.3.64 and the worker's node packs, and
+``wfc/data/model-inputs.json`` contains the facts for ComfyUI 0.3.64 and the worker's node packs, and
 a project adds its own loaders in ``[tool.wfc.model_inputs]``::
 
     [tool.wfc.model_inputs]

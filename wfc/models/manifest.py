@@ -23,7 +23,7 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class ManifestError(ConfigError):
-    """The model manifest cannot be read or holds an invalid entry."""
+    """The model manifest cannot be read or contains an invalid entry."""
 
 
 @dataclass(frozen=True)

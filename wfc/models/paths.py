@@ -6,7 +6,7 @@ The semantics follow ComfyUI 0.3.64 (``utils/extra_config.py`` ``load_extra_path
 - every top-level key is a section and every section is loaded; a section whose value is null
   is skipped;
 - ``base_path`` is expanded (``~`` first, then ``$VAR``/``${VAR}``) and, when relative, taken
-  from the folder that holds the YAML file;
+  from the folder that contains the YAML file;
 - every other key is a folder; its value holds one path per line, empty lines skipped; a path is
   joined to ``base_path`` (an absolute path stays as it is) or, without ``base_path``, to the
   YAML's folder, then normalised;
@@ -117,8 +117,8 @@ class Section:
 
     def folder_paths(self, folder: str) -> list[str]:
         """Return this section's paths for ``folder`` in file order (legacy names mapped)."""
-        wanted = map_legacy(folder)
-        return [entry.path for entry in self.entries if entry.folder == wanted]
+        folder_name = map_legacy(folder)
+        return [entry.path for entry in self.entries if entry.folder == folder_name]
 
 
 @dataclass
@@ -165,10 +165,10 @@ class ModelPaths:
 
 
 def expand_user(path: str, environ: Mapping[str, str]) -> str:
-    """Expand a leading ``~`` or ``~/`` as ``os.path.expanduser`` does on POSIX, from ``HOME``.
+    """Expand a leading ``~`` or ``~/`` from ``HOME``, as ``os.path.expanduser`` does on POSIX.
 
     ``~user`` forms are looked up in the password database of this machine, as ComfyUI does on
-    its own; they are left unchanged when the user does not exist.
+    its own machine. They are left unchanged when the user does not exist.
     """
     if not path.startswith("~"):
         return path
@@ -219,8 +219,8 @@ def parse_model_paths(
 ) -> ModelPaths:
     """Parse YAML text; faults become ``problems``, never exceptions.
 
-    ``location`` is the folder that holds the file on the deployment; relative paths are taken
-    from it. ``environ`` supplies ``HOME`` and the variables for ``base_path`` (default: this
+    ``location`` is the folder that contains the file on the deployment, and relative paths are
+    taken from it. ``environ`` supplies ``HOME`` and the variables for ``base_path`` (default: this
     process's environment). ``extra_folders`` adds folder names that are known to exist.
     """
     from wfc.models.sections import SectionReader, known_folders
@@ -289,7 +289,7 @@ class FolderSearch:
     extensions: frozenset[str]  # empty: every file
 
     def accepts(self, name: str) -> bool:
-        """Whether the extension filter admits a file name (case-insensitive, as in ComfyUI)."""
+        """Return whether the extension filter admits a file name (case-insensitive, as in ComfyUI)."""
         if not self.extensions:
             return True
         return posixpath.splitext(name)[1].lower() in self.extensions

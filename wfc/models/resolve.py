@@ -18,7 +18,7 @@ from wfc.models.paths import FolderSearch, SearchPath
 
 @dataclass(frozen=True)
 class Location:
-    """Where one listed name lives: the search path that lists it and the file's full path."""
+    """The place of one listed name: the search path that lists it and the file's full path."""
 
     search: SearchPath
     full_path: str

@@ -1,9 +1,9 @@
 """Lint rules of the models family (WFC5xx): does every model input name a file ComfyUI lists?
 
 ComfyUI rejects a model input whose value is not in its folder's listing
-(``value_not_in_list``), and the value is almost always wrong for one specific reason: a
-Windows separator, a case slip, a file one level outside its folder, a file in another folder,
-an absolute path. Each reason has its own code so the message can say what to change.
+(``value_not_in_list``). The value is almost always wrong for one specific reason: a Windows
+separator, a case slip, a file one level outside its folder, a file in another folder, or an
+absolute path. Each reason has its own code, so the message can say what to change.
 ``check_models`` diagnoses one graph; ``resolve_graph`` also returns where every resolved input
 is loaded from, which ``wfc models check`` prints.
 """
@@ -109,14 +109,14 @@ RULES: dict[str, Rule] = {rule.code: rule for rule in (
 
 @dataclass
 class InputResolution:
-    """What one model input of one node resolved to."""
+    """The resolution of one model input of one node."""
 
     node: str
     class_type: str
     input: str
     value: str
     folders: list[str]
-    folder: str | None = None  # the folder whose listing holds the value
+    folder: str | None = None  # the folder whose listing contains the value
     location: Location | None = None
     title: str | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -161,7 +161,10 @@ class _Checker:
     def searched(self, folder: str) -> str:
         search = self.resolver.folder(folder)
         if search is None or not search.paths:
-            return f"folder {folder!r} is not registered, so ComfyUI searches no path for it"
+            # NOTE: node packs can register folders when ComfyUI imports them. wfc reads only
+            # ComfyUI's own folders and the YAML's, so such a folder is reported as unregistered.
+            return (f"folder {folder!r} is registered neither by ComfyUI nor by the YAML; if a node pack "
+                    f"registers it when it loads, add a '{folder}:' key to the profile so wfc can check it")
         return f"ComfyUI searches {folder!r} in: " + ", ".join(entry.path for entry in search.paths)
 
     def where(self, folder: str) -> str:
@@ -368,7 +371,7 @@ class _Checker:
         return search.path
 
     def loaders_of(self, folder: str) -> list[str]:
-        """Return the loader classes that read ``folder``, core classes first when a catalog says which."""
+        """Return the loader classes that read ``folder``, core classes first when a catalog is given."""
         table = model_inputs(self.config)
         classes = [class_type for class_type, inputs in table.items()
                    if any(folders == [folder] for folders in inputs.values())]
@@ -388,8 +391,12 @@ class _Checker:
             return None
 
         def distance(path: str) -> int:
+            """Return 0 for a file one level above a registered path, 1 for any other place."""
             parent = posixpath.dirname(path)
-            return min((0 if posixpath.dirname(registered_path) == parent else 1) for registered_path in registered) if registered else 1
+            for registered_path in registered:
+                if posixpath.dirname(registered_path) == parent:
+                    return 0
+            return 1
 
         matches.sort(key=lambda path: (distance(path), path))
         found = matches[0]

@@ -1,9 +1,9 @@
 """Reading the sections of ``extra_model_paths.yaml`` from a YAML node tree.
 
 ``SectionReader`` walks the tree the way ComfyUI 0.3.64's ``load_extra_path_config`` walks the
-loaded dict, builds the sections and their path entries, and records a ``PathProblem`` for
-every fault: an error where ComfyUI would fail to start, a warning where it would silently do
-something the author probably did not mean.
+loaded dict and builds the sections and their path entries. It records a ``PathProblem`` for
+every fault: an error where ComfyUI would fail to start, and a warning where ComfyUI would
+silently do something the author probably did not mean.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Download the manifest's model files into a profile's layout: parallel, resumable, verified.
 
 Each file is downloaded to ``<name>.part`` beside its final path. A ``.part`` left by an earlier
-run is resumed with an HTTP Range request; a server that ignores the range (200 instead of 206)
-makes the download start over. When the body is complete its size and sha256 are checked
+run is resumed with an HTTP Range request. When the server ignores the range (200 instead of
+206), the download starts over. When the body is complete its size and sha256 are checked
 against the manifest, and only then is it renamed to its final name, so a final name always
 holds a verified file (or, for an entry not yet locked, a complete one). Connection errors,
 read timeouts, HTTP 5xx and 429, and checksum mismatches are retried with exponential backoff up
@@ -60,7 +60,7 @@ class SyncResult:
 
 
 def plan_sync(manifest: Manifest, section: Any, volume: str, root: Path | None) -> list[SyncItem]:
-    """Place every manifest file in the profile's layout; ``root`` stands in for ``volume`` locally."""
+    """Place every manifest file in the profile's layout, with local ``root`` in place of ``volume``."""
     items = []
     for model in manifest.files:
         deployment_path = placement(model, section)
@@ -86,7 +86,7 @@ def file_sha256(path: Path) -> str:
 
 
 def is_present(item: SyncItem, verify: bool) -> bool:
-    """Whether the final file is there with the manifest's size (and sha256 when ``verify``)."""
+    """Return whether the final file exists with the manifest's size (and sha256 when ``verify``)."""
     target = item.target
     if not target.is_file():
         return False
@@ -173,13 +173,13 @@ class Downloader:
                                     "starting over", retryable=True)
             elif status >= 400:
                 retryable = status >= 500 or status == 429
-                raise DownloadError(f"{model.url} answered HTTP {status} {response.reason}", retryable=retryable)
+                raise DownloadError(f"{model.url} responded with HTTP {status} {response.reason}", retryable=retryable)
             else:
                 if status == 206:
                     start = _range_start(response.headers.get("Content-Range", ""))
                     if start != offset:
                         part.unlink(missing_ok=True)
-                        raise DownloadError(f"{model.url} answered a range starting at byte {start}, "
+                        raise DownloadError(f"{model.url} responded with a range starting at byte {start}, "
                                             f"not {offset}; starting over", retryable=True)
                     mode = "ab"
                 else:
