@@ -247,3 +247,24 @@ def test_lock_missing_file(tmp_path):
     assert result.exit_code == 1
     assert "missing" in result.output
     assert (tmp_path / "models.toml").read_text() == before
+
+
+def test_check_fix_rewrites_backslashes(shared, tmp_path):
+    case = json.loads((shared / "cases" / "004-windows-backslash-subfolder.json").read_text(encoding="utf-8"))
+    # The case has no extra YAML: a section with only base_path adds no search path.
+    root = case["input"]["comfyui_root"]
+    config = settings(tmp_path, f"local:\n  base_path: {root}\n", None, profile="local", comfyui_root=root)
+    workflow = tmp_path / "api.json"
+    original = json.dumps(case["input"]["workflow"], indent=2, ensure_ascii=False)
+    workflow.write_text(original)
+    listing = tmp_path / "find.txt"
+    listing.write_text("\n".join(case["input"]["files"]))
+
+    result = invoke("check", workflow, "--config", config, "--listing", listing, "--fix")
+    assert result.exit_code == 0, result.output
+    assert "fixed 2 model names" in result.output
+    fixed = json.loads(workflow.read_text())
+    for error in case["expected"]["errors"]:
+        assert fixed[error["node"]]["inputs"][error["input"]] == error["suggestion"]
+    # Only the two values changed: the rest of the file keeps its bytes.
+    assert len(workflow.read_text()) == len(original) - 2

@@ -75,22 +75,36 @@ def models() -> None:
               help="Output format.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only findings, not where each input resolved.")
+@click.option("--fix", is_flag=True,
+              help="Rewrite '\\' to '/' in model names of raw API files when the rewritten name is listed.")
 def check(paths: tuple[Path, ...], config_path: Path | None, profile: str | None, model_paths_file: Path | None,
           manifest_file: Path | None, root: Path | None, listing: Path | None, output_format: str, strict: bool,
-          quiet: bool) -> None:
+          quiet: bool, fix: bool) -> None:
     """Resolve every model input of compiled workflows and API files through a profile.
 
     PATHS are API JSON files, compiled manifests (*.manifest.json) or folders; without PATHS the
     [tool.wfc] workflows folder is checked. The files of the deployment come from --root,
     --listing or, by default, the model manifest placed in the profile's layout.
     """
-    from wfc.models.check import CheckInputError, check_paths, describe_resolution
+    from wfc.models.check import CheckInputError, apply_fixes, check_paths, describe_resolution, fixes_of
 
     config = _config(config_path)
     deployment = _deployment(config, profile, root=root, listing=listing, model_paths_file=model_paths_file,
                              manifest_file=manifest_file)
     try:
         outcome = check_paths(list(paths), deployment, config, strict=strict)
+        if fix:
+            fixed = 0
+            for checked in outcome.files:
+                rewrites = fixes_of(checked)
+                graph_path = Path(checked.path)
+                if rewrites and graph_path.with_name(graph_path.stem + ".manifest.json").exists():
+                    click.echo(f"not rewriting {graph_path}: it is compiled, so change its spec and recompile", err=True)
+                elif rewrites:
+                    fixed += apply_fixes(graph_path, rewrites)
+            if fixed:
+                click.echo(f"fixed {fixed} model name{'s' if fixed != 1 else ''}; checking again", err=True)
+                outcome = check_paths(list(paths), deployment, config, strict=strict)
     except CheckInputError as exc:
         _fail(str(exc))
 

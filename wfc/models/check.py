@@ -126,3 +126,47 @@ def describe_resolution(item: InputResolution) -> str:
         return f"{head}: not resolved"
     search = item.location.search
     return f"{head} -> {item.location.full_path} via {item.folder} path {search.describe()}"
+
+
+def apply_fixes(path: Path, fixes: list[tuple[str, str, str, str]]) -> int:
+    """Rewrite model-input values in a raw API file; return how many were changed.
+
+    ``fixes`` holds ``(node, input, old value, new value)``. Only the JSON string of the old value
+    after the input's key is replaced, so the rest of the file keeps its bytes. The file is
+    written to a temporary name and renamed.
+    """
+    text = path.read_text(encoding="utf-8")
+    document = parse_document(text)
+    changed = 0
+    for node, name, old, new in fixes:
+        position = document.positions.get(f"/{node}/inputs/{name}")
+        if position is None:
+            continue
+        lines = text.split("\n")
+        offset = sum(len(line) + 1 for line in lines[: position.line - 1]) + position.column - 1
+        old_json = json.dumps(old, ensure_ascii=False)
+        found = text.find(old_json, offset)
+        if found < 0:
+            old_json = json.dumps(old)
+            found = text.find(old_json, offset)
+        if found < 0:
+            continue
+        text = text[:found] + json.dumps(new, ensure_ascii=False) + text[found + len(old_json):]
+        document = parse_document(text)
+        changed += 1
+    if changed:
+        temporary = path.with_name(f".{path.name}.wfc-tmp")
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    return changed
+
+
+def fixes_of(checked: CheckedFile) -> list[tuple[str, str, str, str]]:
+    """Return the rewrites the diagnostics of one file allow (a Windows separator with one match)."""
+    result = []
+    for item in checked.resolutions:
+        for diagnostic in item.diagnostics:
+            fix = diagnostic.extra.get("fix")
+            if isinstance(fix, dict) and isinstance(fix.get("value"), str):
+                result.append((item.node, item.input, item.value, fix["value"]))
+    return result
