@@ -68,7 +68,7 @@ def manifest_path_for(graph_path: Path) -> Path:
 
 
 def image_schema(name: str, description: str) -> dict[str, Any]:
-    """An image parameter: a string (base64, data URI or https URL) or one of three objects."""
+    """Return the schema of an image parameter: a string (base64, data URI, https URL) or a one-key object."""
     return {
         "title": name,
         "description": description or f"image parameter {name}",
@@ -90,7 +90,7 @@ def image_schema(name: str, description: str) -> dict[str, Any]:
 
 
 def parameter_schema(name: str, entry: dict[str, Any]) -> dict[str, Any]:
-    """The JSON Schema of one parameter's job value."""
+    """Return the JSON Schema of one parameter's job value."""
     if entry["kind"] == "image":
         return image_schema(name, entry.get("description") or "")
     schema: dict[str, Any] = {"title": name}
@@ -119,11 +119,11 @@ def build_input_schema(name: str, parameters: dict[str, dict[str, Any]]) -> dict
     alternatives: list[dict[str, Any]] = []
 
     for param_name, entry in parameters.items():
-        schema = parameter_schema(param_name, entry)
-        properties[param_name] = schema
+        property_schema = parameter_schema(param_name, entry)
+        properties[param_name] = property_schema
         aliases = list(entry.get("aliases") or [])
         for alias in aliases:
-            alias_schema = dict(schema)
+            alias_schema = dict(property_schema)
             alias_schema["title"] = alias
             alias_schema["description"] = f"alias of {param_name}"
             properties[alias] = alias_schema

@@ -29,14 +29,14 @@ class _Checker:
         self.catalog = catalog
         self.config = config
         self.root = config.root if config is not None else None
-        self.shown = display_path(manifest_path, self.root)
+        self.label = display_path(manifest_path, self.root)
         self.document: Document | None = None
         self.diagnostics: list[Diagnostic] = []
 
     def report(self, code: str, message: str, where: str = "", **fields: Any) -> None:
         position = self.document.position(where) if self.document is not None and where else None
         self.diagnostics.append(make_diagnostic(
-            code, message, path=self.shown, pointer=where,
+            code, message, path=self.label, pointer=where,
             line=position.line if position else None, column=position.column if position else None, **fields))
 
     def run(self) -> list[Diagnostic]:
@@ -179,7 +179,8 @@ class _Checker:
             if not isinstance(entry, dict):
                 self.report("WFC650", f"models entry {index} is not an object", "/models")
                 continue
-            node = graph.get(entry.get("node")) if isinstance(entry.get("node"), str) else None
+            node_id = entry.get("node")
+            node = graph.get(node_id) if isinstance(node_id, str) else None
             value = node.get("inputs", {}).get(entry.get("input")) if isinstance(node, dict) else None
             if value != entry.get("name"):
                 self.report("WFC656", f"models entry {index} says node {entry.get('node')!r} input "

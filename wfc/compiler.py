@@ -1,8 +1,8 @@
 """Compile specs into artifacts: build the spec, lower it, resolve its parameters, lint, write.
 
-``compile_spec`` returns the two files of an artifact as bytes without writing anything;
-``compile_specs`` writes them into the output folder, rewriting only files whose bytes change,
-or with ``check`` compares them and names the stale ones. An artifact with lint errors or
+``compile_spec`` returns the two files of an artifact as bytes without writing anything.
+``emit`` writes them into the output folder and rewrites only files whose bytes change. With
+``check`` it writes nothing and lists the stale files instead. An artifact with lint errors or
 compile errors is never written. ``lint_spec`` is the entry point of ``wfc lint`` for spec
 files: it returns the graph and the spec line of each node without linting it.
 """
@@ -105,10 +105,10 @@ def lint_spec(path: str | Path, catalog: Catalog | None, config: Config | None) 
     path = Path(path)
     workflow = build_workflow(path, root)
     lowered = lower_workflow(workflow, catalog, display_path(path, root))
-    return lowered.graph, _shown_origins(lowered.origins, root)
+    return lowered.graph, _spec_label_origins(lowered.origins, root)
 
 
-def _shown_origins(origins: dict[str, tuple[str, int]], root: Path | None) -> dict[str, tuple[str, int]]:
+def _spec_label_origins(origins: dict[str, tuple[str, int]], root: Path | None) -> dict[str, tuple[str, int]]:
     """Return node origins with file paths relative to the project root, as diagnostics show them."""
     return {node_id: (display_path(file, root), line) for node_id, (file, line) in origins.items()}
 
@@ -186,16 +186,16 @@ def compile_spec(path: str | Path, catalog: Catalog, config: Config | None, *, l
     """Compile one spec into the bytes of its graph and manifest; write nothing."""
     root = config.root if config is not None else None
     path = Path(path).resolve()
-    shown = display_path(path, root)
+    spec_label = display_path(path, root)
     try:
         workflow = build_workflow(path, root)
     except SpecError as exc:
         return CompiledArtifact(path.stem, path, None, None, [_build_failure(path, exc, root)])
 
-    lowered = lower_workflow(workflow, catalog, shown)
+    lowered = lower_workflow(workflow, catalog, spec_label)
     parameters, parameter_findings = resolve_parameters(
-        workflow, lowered.graph, lowered.bindings, catalog, config, shown)
-    outputs, output_findings = _outputs(workflow, lowered, catalog, shown)
+        workflow, lowered.graph, lowered.bindings, catalog, config, spec_label)
+    outputs, output_findings = _outputs(workflow, lowered, catalog, spec_label)
     diagnostics = [*lowered.diagnostics, *parameter_findings, *output_findings]
 
     graph_bytes = dump_json(lowered.graph)
@@ -208,14 +208,14 @@ def compile_spec(path: str | Path, catalog: Catalog, config: Config | None, *, l
         "graph": f"{workflow.name}.json",
         "graph_digest": sha256_digest(graph_bytes),
         "catalog_digest": catalog.digest,
-        "source": {"path": shown, "digest": sha256_digest(source_bytes)},
+        "source": {"path": spec_label, "digest": sha256_digest(source_bytes)},
         "parameters": parameters,
         "input_schema": build_input_schema(workflow.name, parameters),
         "outputs": outputs,
         "models": _models(lowered.graph, lowered.bindings, config),
     }
     if lint:
-        diagnostics += run_lint(lowered.graph, catalog, config, shown, _shown_origins(lowered.origins, root), manifest)
+        diagnostics += run_lint(lowered.graph, catalog, config, spec_label, _spec_label_origins(lowered.origins, root), manifest)
     diagnostics.sort(key=lambda diagnostic: diagnostic.sort_key())
     return CompiledArtifact(workflow.name, path, graph_bytes, dump_json(manifest), diagnostics)
 
@@ -225,7 +225,7 @@ def compile_spec(path: str | Path, catalog: Catalog, config: Config | None, *, l
 
 @dataclass
 class WriteResult:
-    """What compiling one spec did to the output folder."""
+    """The files one compile run wrote, found stale, or left unchanged."""
 
     artifact: CompiledArtifact
     written: list[Path] = field(default_factory=list)

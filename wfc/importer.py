@@ -1,8 +1,8 @@
 """Write a readable spec from an API-format (or editor-format) workflow.
 
-The spec keeps every node's id and title, passes literal values as keyword arguments and links
-as the variables of their source nodes, and names every output node of the catalog as an
-output, so ``wfc compile`` gives back the same nodes, inputs and links. Nodes are written in
+The spec keeps every node's id and title. It passes literal values as keyword arguments and
+links as the variables of their source nodes, and it names every output node of the catalog as
+an output. ``wfc compile`` then gives back the same nodes, inputs and links. Nodes are written in
 dependency order. A link that cannot be a variable (to a node that is missing, or that closes a
 cycle) stays a raw ``["id", index]`` value in ``extra_inputs`` for lint to report.
 
@@ -29,7 +29,7 @@ GENERIC_RESERVED = frozenset({"id", "title", "extra_inputs"})
 INDENT = "    "
 
 
-class ImportError_(Exception):
+class WorkflowImportError(Exception):
     """The workflow cannot be turned into a spec."""
 
 
@@ -73,7 +73,7 @@ def dependency_order(nodes: dict[str, dict[str, Any]]) -> list[str]:
     Nodes on a cycle come last, in id order.
     """
     ids = sorted(nodes, key=id_sort_key)
-    waiting = {node_id: set() for node_id in ids}
+    waiting: dict[str, set[str]] = {node_id: set() for node_id in ids}
     readers: dict[str, list[str]] = {node_id: [] for node_id in ids}
     for node_id in ids:
         for value in nodes[node_id]["inputs"].values():
@@ -116,7 +116,7 @@ class _Writer:
         self.source = source
         self.class_names, self.output_names = stub_names(catalog) if use_stubs else ({}, {})
         self.variables: dict[str, str] = {}
-        self.taken = set(keyword.kwlist) | {"wf", "Workflow", "node"} | set(self.class_names.values())
+        self.used_names = set(keyword.kwlist) | {"wf", "Workflow", "node"} | set(self.class_names.values())
         self.notes: list[str] = []
 
     def variable(self, node_id: str, class_type: str) -> str:
@@ -125,10 +125,10 @@ class _Writer:
             base = "n_" + base
         candidate = base
         counter = 2
-        while candidate in self.taken:
+        while candidate in self.used_names:
             candidate = f"{base}_{counter}"
             counter += 1
-        self.taken.add(candidate)
+        self.used_names.add(candidate)
         return candidate
 
     def typed(self, class_type: str) -> bool:
@@ -265,17 +265,17 @@ class _Writer:
 def normalise_graph(data: Any) -> dict[str, dict[str, Any]]:
     """Return ``{id: {"class_type", "inputs", "title"}}`` from an API document; raise on malformed nodes."""
     if not isinstance(data, dict):
-        raise ImportError_(f"the workflow is a JSON {type(data).__name__}, not an object of node id to node")
+        raise WorkflowImportError(f"the workflow is a JSON {type(data).__name__}, not an object of node id to node")
     graph = {}
     for node_id, entry in data.items():
         if not isinstance(entry, dict):
-            raise ImportError_(f"node {node_id!r} is a JSON {type(entry).__name__}, not an object")
+            raise WorkflowImportError(f"node {node_id!r} is a JSON {type(entry).__name__}, not an object")
         class_type = entry.get("class_type")
         if not isinstance(class_type, str) or not class_type:
-            raise ImportError_(f"node {node_id!r} has no class_type string; fix the workflow, then import it again")
+            raise WorkflowImportError(f"node {node_id!r} has no class_type string; fix the workflow, then import it again")
         inputs = entry.get("inputs", {})
         if not isinstance(inputs, dict):
-            raise ImportError_(f"node {node_id!r} has inputs that are not an object")
+            raise WorkflowImportError(f"node {node_id!r} has inputs that are not an object")
         meta = entry.get("_meta")
         title = meta.get("title") if isinstance(meta, dict) and isinstance(meta.get("title"), str) else None
         graph[str(node_id)] = {"class_type": class_type, "inputs": inputs, "title": title}
@@ -285,11 +285,11 @@ def normalise_graph(data: Any) -> dict[str, dict[str, Any]]:
 def import_workflow(data: Any, catalog: Catalog, *, name: str, use_stubs: bool = True, source: str = "a workflow") -> ImportResult:
     """Return the spec text for an API-format workflow ``data``.
 
-    ``use_stubs`` calls the generated classes of ``specs.nodes`` for classes of ``catalog``;
-    turn it off when ``catalog`` is not the one the node module was generated from.
+    ``use_stubs`` calls the generated classes of ``specs.nodes`` for classes of ``catalog``.
+    Turn it off when ``catalog`` is not the one the node module was generated from.
     """
     if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-        raise ImportError_(f"invalid workflow name {name!r}; use letters, digits and underscores")
+        raise WorkflowImportError(f"invalid workflow name {name!r}; use letters, digits and underscores")
     writer = _Writer(normalise_graph(data), catalog, name, use_stubs, source)
     text = writer.write()
     return ImportResult(text, writer.notes)

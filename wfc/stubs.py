@@ -11,9 +11,9 @@ How inputs are typed:
   and ``*`` becomes ``Any``;
 - INT, FLOAT, STRING, BOOLEAN widgets: the Python value, a ``Param`` of that type, or a link of
   that ComfyUI type (``Int``, ``Float``, ``String``, ``Boolean``);
-- COMBO widgets: ``Literal`` of the options, a ``Param[str]`` or a COMBO link; model-file inputs
-  (wfc/data/model-inputs.json) and upload inputs take any ``str`` (``FileName``), because the
-  valid files are those of the deployment, not those of the machine the catalog came from;
+- COMBO widgets: ``Literal`` of the options, a ``Param[str]`` or a COMBO link. Model-file inputs
+  (wfc/data/model-inputs.json) and upload inputs take any ``str`` (``FileName``) because the
+  deployment decides which files exist, not the machine the catalog came from;
 - required inputs without a catalog default are required keyword arguments; the others default
   to None, and the compiler fills a required input's catalog default when it is left out.
 
@@ -81,7 +81,7 @@ if TYPE_CHECKING:
 '''
 
 
-def python_name(name: str, taken: set[str], reserved: frozenset[str] = frozenset()) -> str:
+def python_name(name: str, used_names: set[str], reserved: frozenset[str] = frozenset()) -> str:
     """Turn a catalog name into a unique Python identifier (``Epsilon Scaling`` -> ``Epsilon_Scaling``)."""
     candidate = re.sub(r"\W", "_", name)
     if not candidate or candidate[0].isdigit():
@@ -90,10 +90,10 @@ def python_name(name: str, taken: set[str], reserved: frozenset[str] = frozenset
         candidate += "_"
     base = candidate
     counter = 2
-    while candidate in taken:
+    while candidate in used_names:
         candidate = f"{base}_{counter}"
         counter += 1
-    taken.add(candidate)
+    used_names.add(candidate)
     return candidate
 
 
@@ -146,7 +146,7 @@ def number_text(value: Any) -> str:
 
 
 def describe_input(spec: InputSpec) -> str:
-    """One docstring line for an input: its type, bounds, default and flags."""
+    """Return the docstring line of an input: its type, bounds, default and flags."""
     parts = [spec.type if not spec.is_combo else f"COMBO of {len(spec.options or ())} options"]
     if spec.min is not None or spec.max is not None:
         low = number_text(spec.min) if spec.min is not None else "-inf"
@@ -166,7 +166,7 @@ def describe_input(spec: InputSpec) -> str:
 
 
 def is_required_keyword(spec: InputSpec) -> bool:
-    """Whether the generated ``__init__`` makes the input a required keyword argument."""
+    """Return whether the generated ``__init__`` makes the input a required keyword argument."""
     return spec.section == "required" and "default" not in spec.config
 
 
@@ -177,8 +177,8 @@ def render_class(node_class: NodeClass, class_name: str, model_inputs: dict[str,
     if single:
         bases = f"Node, {output_annotation(outputs[0].type)}"
 
-    taken: set[str] = set()
-    output_names = [python_name(out.name, taken, RESERVED_ATTRIBUTES) for out in outputs]
+    used_names: set[str] = set()
+    output_names = [python_name(out.name, used_names, RESERVED_ATTRIBUTES) for out in outputs]
 
     inputs = node_class.visible_inputs
     keyword_inputs = [spec for spec in inputs if spec.name.isidentifier() and not keyword.iskeyword(spec.name)
@@ -269,11 +269,11 @@ def generate(catalog: Catalog, *, source: str | None = None, model_inputs: dict[
         digest=catalog.digest,
         digest_literal=json.dumps(catalog.digest),
     )
-    taken: set[str] = set()
+    used_names: set[str] = set()
     blocks = [header]
     names = []
     for class_type in sorted(catalog.classes):
-        class_name = python_name(class_type, taken, MODULE_NAMES)
+        class_name = python_name(class_type, used_names, MODULE_NAMES)
         names.append(class_name)
         blocks.append(render_class(catalog.classes[class_type], class_name, model_inputs))
     blocks.append("__all__ = [\n" + "".join(f"    {json.dumps(name)},\n" for name in names) + "]")
@@ -329,19 +329,19 @@ def main(catalog: Catalog | str | Path | None, output: Path | None, check: bool)
         print(f"error: {output}: cannot read the node module: {exc}", file=sys.stderr)
         return 2
 
-    shown = describe_source_path(output, root)
+    output_label = describe_source_path(output, root)
     if current == text:
-        print(f"{shown}: up to date ({len(catalog)} node classes)")
+        print(f"{output_label}: up to date ({len(catalog)} node classes)")
         return 0
     if check:
-        print(f"{shown}: stale against the catalog {catalog.digest}; run `wfc catalog stubs`", file=sys.stderr)
+        print(f"{output_label}: stale against the catalog {catalog.digest}; run `wfc catalog stubs`", file=sys.stderr)
         return 1
     try:
         write_atomic(output, text)
     except OSError as exc:
-        print(f"error: {shown}: cannot write the node module: {exc}", file=sys.stderr)
+        print(f"error: {output_label}: cannot write the node module: {exc}", file=sys.stderr)
         return 2
-    print(f"{shown}: wrote {len(catalog)} node classes")
+    print(f"{output_label}: wrote {len(catalog)} node classes")
     return 0
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from wfc.diagnostics import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(EXIT_USAGE)
 
@@ -70,26 +71,26 @@ def compile_command(specs: tuple[Path, ...], check: bool, output_dir: Path | Non
     failed = stale = 0
     for path in paths:
         artifact = compile_spec(path, catalog, config, lint=not no_lint)
-        shown = display_path(path, config.root)
-        report.files.append(FileResult(shown, "spec", artifact.diagnostics))
+        spec_label = display_path(path, config.root)
+        report.files.append(FileResult(spec_label, "spec", artifact.diagnostics))
         if artifact.ok and artifact.name in names:
-            click.echo(f"error: {shown}: workflow name {artifact.name!r} is also used by "
+            click.echo(f"error: {spec_label}: workflow name {artifact.name!r} is also used by "
                        f"{display_path(names[artifact.name], config.root)}; rename one", err=True)
             failed += 1
             continue
         names[artifact.name] = path
         if not artifact.ok:
             failed += 1
-            click.echo(f"{shown}: not compiled: it has errors", err=True)
+            click.echo(f"{spec_label}: not compiled: it has errors", err=True)
             continue
         result = emit(artifact, out_dir, check=check)
         for written in result.written:
             click.echo(f"{display_path(written, config.root)}: written")
         for outdated in result.stale:
             stale += 1
-            click.echo(f"{display_path(outdated, config.root)}: stale; run `wfc compile {shown}`", err=True)
+            click.echo(f"{display_path(outdated, config.root)}: stale; run `wfc compile {spec_label}`", err=True)
         if not result.written and not result.stale:
-            click.echo(f"{shown}: up to date")
+            click.echo(f"{spec_label}: up to date")
 
     if any(result.diagnostics for result in report.files):
         from wfc.lint.reporters import render

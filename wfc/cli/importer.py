@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -18,7 +19,7 @@ from wfc.diagnostics import EXIT_FINDINGS, EXIT_USAGE
 _DIGEST_LINE = re.compile(r'^CATALOG_DIGEST = "([^"]+)"$', re.MULTILINE)
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> None:
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
 
@@ -51,7 +52,7 @@ def import_command(file: Path, output: Path, name: str | None, catalog_path: Pat
     from wfc.compiler import write_if_changed
     from wfc.config import ConfigError, load_config
     from wfc.graph import is_ui_format, parse_document
-    from wfc.importer import ImportError_, import_workflow
+    from wfc.importer import WorkflowImportError, import_workflow
 
     try:
         config = load_config(config_path)
@@ -94,7 +95,7 @@ def import_command(file: Path, output: Path, name: str | None, catalog_path: Pat
     workflow_name = name or re.sub(r"\W", "_", output.stem)
     try:
         result = import_workflow(data, catalog, name=workflow_name, use_stubs=use_stubs, source=file.name)
-    except ImportError_ as exc:
+    except WorkflowImportError as exc:
         _fail(f"{file}: {exc}", EXIT_FINDINGS)
 
     try:

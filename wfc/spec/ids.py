@@ -32,7 +32,7 @@ def assign_ids(entries: Sequence[tuple[str | None, str | None, str]]) -> list[st
     Explicit ids are returned unchanged (the caller checks them for duplicates); they also
     reserve their number so no derived id takes it.
     """
-    taken = {explicit for explicit, _, _ in entries if explicit is not None}
+    used_ids = {explicit for explicit, _, _ in entries if explicit is not None}
     keys: list[str | None] = []
     seen: dict[str, int] = {}
     for explicit, title, class_type in entries:
@@ -44,11 +44,14 @@ def assign_ids(entries: Sequence[tuple[str | None, str | None, str]]) -> list[st
         keys.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
 
     derived: dict[str, str] = {}
-    for key in sorted(key for key in keys if key is not None):
-        number = hashed_id(key)
-        while str(number) in taken:
+    for derived_key in sorted(key for key in keys if key is not None):
+        number = hashed_id(derived_key)
+        while str(number) in used_ids:
             number = ID_BASE + (number - ID_BASE + 1) % ID_SPACE
-        derived[key] = str(number)
-        taken.add(str(number))
+        derived[derived_key] = str(number)
+        used_ids.add(str(number))
 
-    return [explicit if key is None else derived[key] for (explicit, _, _), key in zip(entries, keys)]
+    ids = []
+    for (explicit, _, _), key in zip(entries, keys):
+        ids.append(derived[key] if key is not None else str(explicit))
+    return ids

@@ -1,9 +1,9 @@
 """Lower a built workflow to an API-format graph, with the spec line of every node.
 
 Each node becomes ``{"inputs", "class_type", "_meta": {"title"}}`` under its id (see
-``wfc.spec.ids``). Inputs follow the catalog's declaration order; an output becomes a link
-``[source id, output index]``; a parameter becomes its default value (for an image parameter,
-its placeholder file name) and a binding. A required input the spec leaves out gets its catalog
+``wfc.spec.ids``). Inputs follow the catalog's declaration order. An output becomes a link
+``[source id, output index]``. A parameter becomes a binding plus its default value, or for an
+image parameter its placeholder file name. A required input the spec leaves out gets its catalog
 default, so the graph is complete on its own. Nodes are written in id order.
 """
 

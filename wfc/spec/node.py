@@ -2,7 +2,7 @@
 
 A node registers itself with the workflow whose ``with`` block is active when it is created,
 and records the spec line that created it. Generated classes (``specs/nodes.py``) declare their
-typed ``__init__`` only for the type checker; at run time every class shares ``Node.__init__``,
+typed ``__init__`` only for the type checker. At run time every class shares ``Node.__init__``,
 which keeps importing the generated module cheap.
 
 A class with exactly one output also inherits ``Output``, so the node itself can be passed where

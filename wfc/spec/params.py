@@ -1,7 +1,7 @@
 """Resolve a workflow's parameters against the catalog into manifest entries.
 
-A value parameter takes its JSON type from its Python type, and its bounds and options from the
-spec or, where the spec leaves them out, from the catalog: the tightest ``min``/``max`` of the
+A value parameter takes its JSON type from its Python type. Its bounds and options come from the
+spec, or where the spec leaves them out, from the catalog: the tightest ``min``/``max`` of the
 bound INT and FLOAT inputs and the options shared by the bound COMBO inputs. Bounds the spec sets
 must lie inside the catalog's, options must be among the catalog's, and the default must satisfy
 them all. An image parameter must be bound to upload inputs (``LoadImage.image``); a model
@@ -18,7 +18,7 @@ from wfc.catalog import Catalog, InputSpec
 from wfc.config import Config
 from wfc.diagnostics import Diagnostic
 from wfc.spec.codes import make_diagnostic
-from wfc.spec.values import IMAGE, MODEL, VALUE, Param
+from wfc.spec.values import IMAGE, MODEL, Param
 from wfc.spec.workflow import Workflow
 
 JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
@@ -176,6 +176,8 @@ class _Resolver:
         return entry
 
     def catalog_limits(self, param: Param[Any], bound: list[tuple[str, str]]) -> tuple[Any, Any, list[Any] | None]:
+        value_type = param.value_type
+        assert value_type is not None
         minimum = maximum = None
         options: list[Any] | None = None
         for node_id, input_name in bound:
@@ -185,8 +187,8 @@ class _Resolver:
             class_type = self.graph[node_id]["class_type"]
             where = f"{class_type}.{input_name} on node {node_id}"
             if spec.is_combo:
-                if param.value_type is not str and not all(type(option) is param.value_type for option in spec.options or ()):
-                    self.report(param, f"parameter {param.name!r} is a {param.value_type.__name__}, but {where} is a "
+                if value_type is not str and not all(type(option) is value_type for option in spec.options or ()):
+                    self.report(param, f"parameter {param.name!r} is a {value_type.__name__}, but {where} is a "
                                 "COMBO of strings", node=node_id, input=input_name)
                     continue
                 if spec.is_upload or self.folders(class_type, input_name) is not None:
@@ -199,8 +201,8 @@ class _Resolver:
                 self.report(param, f"parameter {param.name!r} is bound to {where}, which takes a {spec.type} link, "
                             "not a value", node=node_id, input=input_name)
                 continue
-            if param.value_type not in fits:
-                self.report(param, f"parameter {param.name!r} is a {param.value_type.__name__}, but {where} is "
+            if value_type not in fits:
+                self.report(param, f"parameter {param.name!r} is a {value_type.__name__}, but {where} is "
                             f"{spec.type}", node=node_id, input=input_name)
                 continue
             if spec.min is not None:

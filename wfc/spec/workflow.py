@@ -52,7 +52,7 @@ class Workflow:
         """Start a workflow named ``name`` (the artifact's file name).
 
         With ``fill_defaults`` (the default) the compiler gives every required input the spec
-        leaves out its catalog default; imported specs turn it off to reproduce their source.
+        leaves out its catalog default. Imported specs turn it off to reproduce their source.
         """
         origin = caller_origin()
         if not isinstance(name, str) or not NAME_PATTERN.match(name):
@@ -208,9 +208,9 @@ class Workflow:
                 raise SpecError(f"invalid parameter name {name!r}; use letters, digits and underscores", param.origin)
             if name in RESERVED_NAMES:
                 raise SpecError(f"parameter name {name!r} is reserved for the worker; choose another name", param.origin)
-            taken = [p.name for p in self.params.values() if name == p.name or name in p.aliases]
-            if taken:
-                raise SpecError(f"parameter name {name!r} is already used by parameter {taken[0]!r}", param.origin)
+            holders = [p.name for p in self.params.values() if name == p.name or name in p.aliases]
+            if holders:
+                raise SpecError(f"parameter name {name!r} is already used by parameter {holders[0]!r}", param.origin)
         if param.name in param.aliases:
             raise SpecError(f"parameter {param.name!r} lists its own name as an alias", param.origin)
         self.params[param.name] = param
