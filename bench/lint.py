@@ -1,7 +1,7 @@
 """Benchmarks of ``wfc lint``: cold command time, warm validation per workflow, large graphs.
 
 - Cold: wall time of ``wfc lint`` on the reference workflow in a fresh process, median of 10
-  runs, once with Python's bytecode cache in place (what an installed wfc sees) and once
+  runs, once with Python's bytecode cache in place (as for an installed wfc) and once
   without it (every module compiled on import).
 - Warm: ``lint_graph`` per workflow of the conformance set, catalog already loaded.
 - Synthetic: chains of 1,000 and 10,000 nodes, to show that the time grows linearly.
@@ -80,7 +80,7 @@ def warm() -> list[tuple[str, float, str]]:
 
 
 def synthetic_graph(size: int) -> dict[str, Any]:
-    """A chain LoadImage -> ImageInvert x (size - 2) -> SaveImage."""
+    """Build a chain LoadImage -> ImageInvert x (size - 2) -> SaveImage."""
     graph: dict[str, Any] = {"1": {"class_type": "LoadImage", "inputs": {"image": "example.png"}}}
     for index in range(2, size):
         graph[str(index)] = {"class_type": "ImageInvert", "inputs": {"image": [str(index - 1), 0]}}

@@ -1,10 +1,11 @@
 """Compare two node catalogs and mark the changes that break existing workflows.
 
 A change is breaking when a workflow that validated against the old catalog can fail
-validation, or silently change behaviour, against the new one: a removed class, input, output
-or COMBO option, a new required input, an optional input made required, a changed input or
-output type, a narrowed range, a class that stopped being an output node. Everything else
-(new classes, new optional inputs, new options, wider ranges, changed defaults) is compatible.
+validation, or silently change behaviour, against the new one. These are: a removed class,
+input, output or COMBO option, a new required input, an optional input made required, a changed
+input or output type, a narrowed range, and a class that stopped being an output node.
+Everything else (new classes, new optional inputs, new options, wider ranges, changed
+defaults) is compatible.
 """
 
 from __future__ import annotations

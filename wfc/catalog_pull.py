@@ -1,7 +1,7 @@
 """Read the node definitions of a running ComfyUI over HTTP (``GET /object_info``).
 
 Used by ``wfc catalog pull``. The ComfyUI version comes from ``GET /system_stats`` when the
-server answers it; a server without that route still yields a catalog.
+server has that route. A server without it still yields a catalog.
 """
 
 from __future__ import annotations

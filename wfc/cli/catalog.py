@@ -1,8 +1,8 @@
 """``wfc catalog``: import, pull and compare node catalogs, and generate the typed node stubs.
 
 ``import`` and ``pull`` both write the normalised catalog (``wfc-catalog/1``), the first from a
-saved ``object_info`` dump, the second from a running ComfyUI. ``diff`` tells which changes
-between two catalogs break existing workflows. ``stubs`` belongs to the spec engine
+saved ``object_info`` dump, the second from a running ComfyUI. ``diff`` lists the changes
+between two catalogs and marks those that break existing workflows. ``stubs`` belongs to the spec engine
 (``wfc.stubs``) and is only registered here.
 """
 

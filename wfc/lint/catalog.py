@@ -1,8 +1,8 @@
 """Catalog rules (WFC2xx): every node against its class in the node catalog, as ComfyUI checks it.
 
-The checks follow ComfyUI 0.3.64's ``validate_inputs`` (see ``wfc.lint.comfy``) so a workflow
-ComfyUI rejects is rejected here with the same error type, with two differences: every node is
-checked, not only those an output node depends on, and faults ComfyUI lets through (unknown
+The checks follow ComfyUI 0.3.64's ``validate_inputs`` (see ``wfc.lint.comfy``), so a workflow
+ComfyUI rejects is rejected here with the same error type. There are two differences. Every node
+is checked, not only those an output node depends on. Faults ComfyUI lets through (unknown
 inputs, values it silently converts, COMBO values it does not check) are reported as warnings.
 """
 
@@ -125,7 +125,7 @@ def _value_not_in_list() -> None:
     Why:
         ComfyUI compares the value with the options exactly, so a case or separator slip
         ("Euler", "dpmpp-2m") is rejected like any other value. For model-file inputs the
-        options are the files of the server the catalog came from; with a profile configured,
+        options are the files of the server the catalog came from. With a profile configured,
         the models rules check those inputs against the profile's folders instead.
 
     Bad:
@@ -172,7 +172,7 @@ def _input_file_missing() -> None:
 
 @rule("WFC210", "literal-for-link-input")
 def _literal_for_link_input() -> None:
-    """An input that takes a link (MODEL, IMAGE, LATENT, ...) holds a literal value.
+    """An input that takes a link (MODEL, IMAGE, LATENT, ...) is given a literal value.
 
     Why:
         ComfyUI's validation does not check such values, and the node then fails at run time

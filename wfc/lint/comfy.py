@@ -4,7 +4,7 @@ Facts from ``validate_inputs`` in ComfyUI's ``execution.py`` and from the node c
 release (commit a125cd84):
 
 - A literal for an ``INT``, ``FLOAT``, ``STRING`` or ``BOOLEAN`` input is converted with Python's
-  ``int``, ``float``, ``str`` or ``bool``; a conversion that raises is ``invalid_input_type``.
+  ``int``, ``float``, ``str`` or ``bool``. A conversion that raises is ``invalid_input_type``.
   So ``"20"`` is a valid INT, ``3.7`` becomes 3, and the string ``"false"`` is a true BOOLEAN.
   A dict ``{"__value__": X}`` stands for the literal X.
 - ``min`` and ``max`` are compared with the converted value, and membership is checked only for
@@ -35,7 +35,7 @@ VALIDATED_BY_CLASS: dict[str, frozenset[str]] = {
     "TripoConversionNode": frozenset({"input_types"}),
 }
 
-# Classes whose validation function checks that the named file exists in a server folder; the
+# Classes whose validation function checks that the named file exists in a server folder. The
 # catalog's options for that input are the folder listing of the machine it was captured on.
 FILE_CHECKED_INPUTS: dict[str, str] = {
     "LoadImage": "image",
@@ -83,7 +83,7 @@ def validated_inputs(class_type: str) -> frozenset[str]:
 
 
 def checks_link_types(class_type: str) -> bool:
-    """Whether ComfyUI checks the types of links into this class."""
+    """Return whether ComfyUI checks the types of links into this class."""
     return "input_types" not in VALIDATED_BY_CLASS.get(class_type, frozenset())
 
 

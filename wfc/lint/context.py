@@ -1,9 +1,8 @@
 """The state one lint run over one graph shares between rule families.
 
-``LintContext.report`` turns a rule code and a message into a ``Diagnostic``: it adds the
-severity and ComfyUI error type from the registry, the JSON pointer, the line and column in the
-source JSON (or the spec line the node came from), the node's class type and title, and drops
-findings the caller did not select.
+``LintContext.report`` turns a rule code and a message into a ``Diagnostic``. It adds the
+severity and ComfyUI error type from the registry, the JSON pointer, and the line and column in
+the source JSON (or the spec line the node came from), plus the node's class type and title.
 """
 
 from __future__ import annotations

@@ -150,6 +150,7 @@ def load_contract(config: Config | None) -> Contract | None:
     if not section:
         return None
     where = f"{config.source or 'settings'}: [tool.wfc.contract]"
+
     images = []
     raw_images = section.get("images", {})
     if not isinstance(raw_images, dict):
@@ -167,12 +168,14 @@ def load_contract(config: Config | None) -> Contract | None:
             titles=_strings(raw.get("titles", [name]), f"{where}.images.{name}.titles"),
             node=str(node) if node not in (None, "") else None,
         ))
+
     min_outputs = section.get("min_outputs", 1)
     if not isinstance(min_outputs, int) or isinstance(min_outputs, bool) or min_outputs < 0:
         raise ConfigError(f"{where} min_outputs must be a non-negative integer, not {min_outputs!r}")
     assign_by_order = section.get("assign_by_order", True)
     if not isinstance(assign_by_order, bool):
         raise ConfigError(f"{where} assign_by_order must be true or false, not {assign_by_order!r}")
+
     return Contract(
         images=images,
         output_classes=_strings(section.get("output_classes", ["SaveImage"]), f"{where} output_classes"),
@@ -301,10 +304,13 @@ def check_contract(ctx: LintContext, contract: Contract, manifest: Any = None) -
                 continue  # already reported as WFC402
             present = [node for node in ctx.graph if node.class_type == image.class_type]
             serving = {node_id: name for name, node_id in found.items()}
-            listed = ", ".join(
-                (f'{node.id} "{node.title}"' if node.title else node.id) + (f" (used for '{serving[node.id]}')" if node.id in serving else "")
-                for node in present
-            )
+            described = []
+            for node in present:
+                text = f'{node.id} "{node.title}"' if node.title else node.id
+                if node.id in serving:
+                    text += f" (used for '{serving[node.id]}')"
+                described.append(text)
+            listed = ", ".join(described)
             message = (f"the contract needs a {image.class_type} node for the image input '{image.name}', but the workflow has "
                        + (f"only {listed}" if present else f"no {image.class_type} node"))
             ctx.report("WFC401", message,

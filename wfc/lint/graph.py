@@ -1,6 +1,6 @@
 """Graph rules (WFC3xx): nodes that do no work, and node classes on their way out.
 
-ComfyUI runs only what an output node depends on and says nothing about the rest, so a node
+ComfyUI runs only what an output node depends on and reports nothing about the rest, so a node
 whose result nothing uses is either dead weight or a link someone forgot to draw.
 """
 

@@ -1,7 +1,7 @@
 """Run the rule families over graphs, files and folders, and collect one report.
 
-``lint_graph`` checks one API-format graph held in memory; ``lint_file`` reads one path (API
-JSON, editor JSON, a compiled artifact or a spec) and ``lint_paths`` walks files and folders.
+``lint_graph`` checks one API-format graph held in memory. ``lint_file`` reads one path (API
+JSON, editor JSON, a compiled artifact or a spec), and ``lint_paths`` walks files and folders.
 Modules of other areas (the models rules, the spec compiler, the artifact checks, the editor
 format converter) are imported only when a file needs them, and their absence is handled.
 """
@@ -33,7 +33,7 @@ class UsageError(Exception):
 
 @dataclass
 class LintOptions:
-    """What to report and how to treat inputs; the command-line flags of ``wfc lint``."""
+    """Options of one lint run (the flags of ``wfc lint``): which findings to report, how to treat inputs."""
 
     select: set[str] | None = None  # codes to report; None means all
     ignore: set[str] = field(default_factory=set)
@@ -296,7 +296,9 @@ def _lint_spec(path: Path, shown: str, catalog: Catalog | None, config: Config |
         raise UsageError(f"{shown}: linting a spec needs a catalog; pass --catalog FILE")
 
     ctx = LintContext(path=shown, catalog=catalog, config=config, data=None)
-    compiled = _guarded(ctx, "compiler.lint_spec", lambda: lint_spec(path, catalog, config))
+    compiled = _guarded(ctx, "compiler.lint_spec", lambda: _build_spec(lint_spec, path, shown, catalog, config))
+    if isinstance(compiled, Diagnostic):
+        return FileResult(shown, "spec", [compiled] if options.wants(compiled.code) else [])
     if compiled is None:
         return FileResult(shown, "spec", _finish(ctx, options, None))
     prompt, origins = compiled
@@ -306,11 +308,23 @@ def _lint_spec(path: Path, shown: str, catalog: Catalog | None, config: Config |
     return FileResult(shown, "spec", _finish(ctx, options, None) + diagnostics)
 
 
+def _build_spec(lint_spec: Callable[..., Any], path: Path, shown: str, catalog: Catalog, config: Config | None) -> Any:
+    """Call the compiler; a spec that cannot be built becomes a WFC601 diagnostic at its line."""
+    from wfc.spec.errors import SpecError
+
+    try:
+        return lint_spec(path, catalog, config)
+    except SpecError as exc:
+        file, line = exc.origin if exc.origin else (shown, None)
+        return Diagnostic(code="WFC601", rule="spec-build-failed", severity=Severity.ERROR, message=exc.message,
+                          path=str(file), line=line, hint="fix the spec statement at this line, then lint again")
+
+
 _source_lines: dict[str, list[str]] = {}
 
 
 def _silenced(diagnostic: Diagnostic) -> bool:
-    """Whether the spec line of a diagnostic carries ``# wfc: ignore[CODE]`` for its code."""
+    """Return True when the spec line of a diagnostic carries ``# wfc: ignore[CODE]`` for its code."""
     if diagnostic.line is None or not diagnostic.path.endswith(".py"):
         return False
     lines = _source_lines.get(diagnostic.path)

@@ -167,7 +167,7 @@ def _malformed_link() -> None:
     """A list value is not a link [source node id (string), output index (integer)].
 
     Why:
-        ComfyUI treats every list as a link. A list of another length is bad_linked_input; a
+        ComfyUI treats every list as a link. A list of another length is bad_linked_input. A
         numeric node id or a string index makes ComfyUI's validator raise an exception that
         does not name the fault.
 
@@ -188,7 +188,7 @@ def _dangling_link() -> None:
     Why:
         Usually a node was deleted from an exported prompt. ComfyUI 0.3.64 raises a KeyError
         inside its validator (exception_during_inner_validation) instead of naming the missing
-        node; wfc names the consumer, the input and the missing id, for every reference.
+        node. wfc names the consumer, the input and the missing id, for every reference.
 
     Bad:
         "3": {"class_type": "KSampler", "inputs": {"model": ["4", 0], ...}}   (no node "4")

@@ -32,7 +32,7 @@ def _shortlist(word: str, pool: list[str], source: object) -> list[str]:
                 index.setdefault(pair, set()).add(position)
         cached = (source, index, pool)
         if len(_pair_index) >= 256:
-            _pair_index.clear()  # bounded: a long-running process sees few distinct candidate lists
+            _pair_index.clear()  # keep the cache bounded in a long-running process
         _pair_index[id(source)] = cached
     _, index, pool = cached
     counts: dict[int, int] = {}
