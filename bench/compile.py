@@ -1,7 +1,7 @@
 """Compile-time benchmarks: the shipped specs, the generated node module, and a cold CLI run.
 
-Warm numbers are medians of in-process runs; cold numbers are medians of fresh interpreters, so
-they include Python start-up and imports (bytecode caching as the environment sets it).
+Warm numbers are medians of in-process runs. Cold numbers are medians of fresh interpreters, so
+they include Python start-up and imports, with bytecode caching as the environment sets it.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Blend a character plate onto a background plate; needs no model weights.
 
 The character plate is scaled to the background's size (read with GetImageSize) and blended
-onto it, so the worker and its tests can run a real job on any ComfyUI, or on a stand-in that
-executes image nodes, without downloading models.
+onto it. The worker and its tests run it on any ComfyUI, or on a stand-in that executes image
+nodes, without downloading models.
 """
 
 from specs.nodes import GetImageSize, ImageBlend, ImageScale, LoadImage, SaveImage

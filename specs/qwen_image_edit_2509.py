@@ -3,8 +3,8 @@
 Rebuilt from the API workflow the deployment baked into its worker image, for the worker's
 contract: two image parameters, `load_image` (character plate, also accepted as `image_name`, the
 field the old handler read) and `background_load_image` (background plate), each feeding both
-text encoders. Node ids and the Korean titles are those of the original export where a node
-corresponds; the background loader (118) is new, and the original's unused VAEEncode is gone.
+text encoders. Where a node corresponds to one of the original export, it keeps that node's id
+and Korean title. The background loader (118) is new, and the original's unused VAEEncode is gone.
 Defaults are the deployment's validation payload; bounds and options come from the catalog.
 """
 

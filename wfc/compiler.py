@@ -103,7 +103,11 @@ def lint_spec(path: str | Path, catalog: Catalog | None, config: Config | None) 
     """
     root = config.root if config is not None else None
     path = Path(path)
-    workflow = build_workflow(path, root)
+    try:
+        workflow = build_workflow(path, root)
+    except SpecError as exc:
+        origin = (display_path(exc.origin[0], root), exc.origin[1]) if exc.origin is not None else None
+        raise SpecError(exc.message, origin) from None
     lowered = lower_workflow(workflow, catalog, display_path(path, root))
     return lowered.graph, _spec_label_origins(lowered.origins, root)
 

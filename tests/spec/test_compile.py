@@ -358,3 +358,24 @@ def test_cli_missing_spec_usage_error(root, tmp_path):
 
     assert result.returncode == 2
     assert "spec file not found" in result.stderr
+
+
+def test_cli_json_format_parses(root, tmp_path):
+    result = run_cli(root, "compile", "--format", "json", "-o", str(tmp_path / "out"))
+
+    report = json.loads(result.stdout)
+    assert result.returncode == 0, result.stderr
+    assert report["summary"]["errors"] == 0
+    assert "written" in result.stderr
+
+
+def test_lint_spec_build_failure_relative_origin(write_spec, worker_catalog, project_config):
+    from wfc.spec.errors import SpecError
+
+    spec = write_spec("broken_lint", SIMPLE_SPEC.replace('    wf.output("image"', '    1 / 0\n    wf.output("image"'))
+
+    with pytest.raises(SpecError) as raised:
+        lint_spec(spec, worker_catalog, project_config)
+
+    assert raised.value.origin is not None
+    assert raised.value.origin[1] == 7

@@ -167,8 +167,13 @@ def test_generated_graphs_round_trip(worker_catalog, project_config, use_stubs):
     def check(graph):
         with tempfile.TemporaryDirectory() as folder:
             compiled = round_trip(graph, worker_catalog, project_config, Path(folder), use_stubs=use_stubs)
+            spec = Path(folder) / "imported.py"
+            first = compile_spec(spec, worker_catalog, project_config, lint=False)
+            second = compile_spec(spec, worker_catalog, project_config, lint=False)
 
         assert structure(compiled) == structure(graph)
+        assert first.graph_bytes == second.graph_bytes
+        assert first.manifest_bytes == second.manifest_bytes
         assert {key: value for key, value in titles(compiled).items() if key in titles(graph)} == titles(graph)
 
     check()

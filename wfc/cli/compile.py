@@ -66,6 +66,8 @@ def compile_command(specs: tuple[Path, ...], check: bool, output_dir: Path | Non
         if not path.is_file():
             _fail(f"{path}: spec file not found")
 
+    # Machine-readable findings own standard output; progress lines then go to standard error.
+    progress_to_stderr = output_format != "text"
     report = Report()
     names: dict[str, Path] = {}
     failed = stale = 0
@@ -85,12 +87,12 @@ def compile_command(specs: tuple[Path, ...], check: bool, output_dir: Path | Non
             continue
         result = emit(artifact, out_dir, check=check)
         for written in result.written:
-            click.echo(f"{display_path(written, config.root)}: written")
+            click.echo(f"{display_path(written, config.root)}: written", err=progress_to_stderr)
         for outdated in result.stale:
             stale += 1
             click.echo(f"{display_path(outdated, config.root)}: stale; run `wfc compile {spec_label}`", err=True)
         if not result.written and not result.stale:
-            click.echo(f"{spec_label}: up to date")
+            click.echo(f"{spec_label}: up to date", err=progress_to_stderr)
 
     if any(result.diagnostics for result in report.files):
         from wfc.lint.reporters import render
