@@ -116,6 +116,7 @@ def lint(
         _fail(str(exc))
     if catalog_file is None:
         _fail("no catalog: pass --catalog FILE or set catalog in [tool.wfc] of pyproject.toml")
+        return
     try:
         catalog = load_catalog(catalog_file)
     except CatalogError as exc:
@@ -146,6 +147,11 @@ def _default_targets(config: object) -> list[Path]:
     targets = []
     for key, default in (("workflows", "workflows"), ("specs", "specs")):
         folder = config.path(key, default)
-        if folder is not None and folder.exists():
-            targets.append(folder)
+        if folder is None or not folder.exists():
+            continue
+        try:
+            folder = folder.relative_to(Path.cwd())
+        except ValueError:
+            pass  # outside the current folder: keep the absolute path
+        targets.append(folder)
     return targets

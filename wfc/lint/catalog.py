@@ -291,13 +291,13 @@ def check_node(ctx: LintContext, node: Node, node_class: NodeClass) -> None:
         _report_unknown(ctx, node, node_class, name, subject, renames.get(name))
 
     for name, value in node.inputs.items():
-        spec = node_class.inputs.get(name)
-        if spec is None or spec.section == "hidden":
+        declared = node_class.inputs.get(name)
+        if declared is None or declared.section == "hidden":
             continue
         if isinstance(value, list):
-            _check_link_type(ctx, node, node_class, spec, value, subject)
+            _check_link_type(ctx, node, node_class, declared, value, subject)
         else:
-            _check_literal(ctx, node, node_class, spec, value, subject)
+            _check_literal(ctx, node, node_class, declared, value, subject)
 
 
 def _rename_candidates(

@@ -38,8 +38,8 @@ def load_model_inputs(config: Config | None) -> dict[str, dict[str, list[str]]]:
     try:
         from wfc.models.inputs import model_inputs
     except ImportError:
-        model_inputs = None
-    if model_inputs is not None:
+        pass
+    else:
         return model_inputs(config)
 
     import json

@@ -276,7 +276,8 @@ def manifest_images(manifest: Any) -> dict[str, list[tuple[str, str]]]:
 def check_contract(ctx: LintContext, contract: Contract, manifest: Any = None) -> set[tuple[str, str]]:
     """Check the contract; return the ``(node id, input)`` pairs the consumer supplies at run time."""
     supplied: set[tuple[str, str]] = set()
-    file_level = {"line": 1, "column": 1} if ctx.document is not None and ctx.spec_origins is None else {}
+    # Findings about the whole file point at its first line, so text output still has a location.
+    at_start = 1 if ctx.document is not None and ctx.spec_origins is None else None
 
     if manifest is not None:
         declared = manifest_images(manifest)
@@ -293,7 +294,7 @@ def check_contract(ctx: LintContext, contract: Contract, manifest: Any = None) -
             ctx.report("WFC401", f"the contract needs the image parameter '{image.name}' bound to "
                        f"{image.class_type}.{image.input}, but {reason}",
                        hint=f"declare it in the spec: an image parameter named '{image.name}' passed to a {image.class_type} node",
-                       extra={"image": image.name}, **file_level)
+                       extra={"image": image.name}, line=at_start, column=at_start)
     else:
         found = resolve_images(ctx, contract)
         for image in contract.images:
@@ -316,14 +317,14 @@ def check_contract(ctx: LintContext, contract: Contract, manifest: Any = None) -
             ctx.report("WFC401", message,
                        hint=f"add a {image.class_type} node titled {image.titles[0]!r} (titles accepted: {', '.join(repr(t) for t in image.titles)}), "
                             f"or set [tool.wfc.contract.images.{image.name}] node to its id",
-                       extra={"image": image.name}, **file_level)
+                       extra={"image": image.name}, line=at_start, column=at_start)
 
     outputs = [node for node in ctx.graph if node.class_type in contract.output_classes]
     if len(outputs) < contract.min_outputs:
         classes = " or ".join(contract.output_classes)
         ctx.report("WFC403", f"the contract needs at least {contract.min_outputs} {classes} node"
                    f"{'s' if contract.min_outputs != 1 else ''}, and the workflow has {len(outputs)}",
-                   hint=f"link the final image into a {contract.output_classes[0]} node", **file_level)
+                   hint=f"link the final image into a {contract.output_classes[0]} node", line=at_start, column=at_start)
 
     for node in ctx.graph:
         if node.class_type in contract.forbidden_classes:

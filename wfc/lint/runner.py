@@ -106,7 +106,7 @@ def lint_graph(
         return _finish(ctx, options, set())
     _guarded(ctx, "structure.nodes", lambda: structure.check_nodes(ctx))
 
-    known = []
+    known: list[Any] = []
     if catalog is not None:
         known = _guarded(ctx, "catalog.classes", lambda: catalog_rules.check_classes(ctx)) or []
 
@@ -239,32 +239,36 @@ def _read_manifest(path: Path, shown: str, catalog: Catalog | None, config: Conf
     try:
         from wfc.artifact import check_manifest
     except ImportError:
-        check_manifest = None
-    if check_manifest is not None and catalog is not None:
-        ctx = LintContext(path=shown, catalog=catalog, config=config, data=None)
-        found = _guarded(ctx, "artifact.check_manifest", lambda: check_manifest(manifest_path, catalog, config))
-        diagnostics += ctx.diagnostics + list(found or [])
+        pass  # an older wfc without artifact checks: the graph and contract are still linted
+    else:
+        if catalog is not None:
+            ctx = LintContext(path=shown, catalog=catalog, config=config, data=None)
+            found = _guarded(ctx, "artifact.check_manifest", lambda: check_manifest(manifest_path, catalog, config))
+            diagnostics += ctx.diagnostics + list(found or [])
     try:
         return json.loads(manifest_path.read_text(encoding="utf-8")), diagnostics
     except (OSError, ValueError, RecursionError):
         return None, diagnostics  # an unreadable manifest is check_manifest's finding
 
 
+def _load_converter() -> Callable[[Any, Catalog], Any] | None:
+    try:
+        from wfc.convert import convert_ui
+    except ImportError:
+        return None  # without the converter, editor files are rejected with export instructions
+    return convert_ui
+
+
 def _lint_ui(document: Document, path: str, catalog: Catalog | None, config: Config | None, options: LintOptions) -> FileResult:
     """Lint the conversion of an editor file, or reject it; never report it as clean."""
-    convert_ui = None
-    if options.convert_ui and catalog is not None:
-        try:
-            from wfc.convert import convert_ui
-        except ImportError:
-            convert_ui = None
-
     ctx = LintContext(path=path, catalog=catalog, config=config, data=document.data, document=document)
-    if convert_ui is None:
+    converter = _load_converter() if options.convert_ui else None
+    if converter is None or catalog is None:
         structure.check_top_level(ctx)
         return FileResult(path, "ui", _finish(ctx, options, None))
 
-    conversion = _guarded(ctx, "convert.convert_ui", lambda: convert_ui(document.data, catalog))
+    known_catalog = catalog
+    conversion = _guarded(ctx, "convert.convert_ui", lambda: converter(document.data, known_catalog))
     if conversion is None:
         structure.check_top_level(ctx)
         return FileResult(path, "ui", _finish(ctx, options, None))

@@ -21,7 +21,7 @@ def _rule_entries(codes: list[str]) -> tuple[list[dict[str, Any]], dict[str, int
     from wfc.lint.registry import load_all
 
     rules = load_all()
-    entries = []
+    entries: list[dict[str, Any]] = []
     index = {}
     for code in codes:
         declared = rules.get(code)
