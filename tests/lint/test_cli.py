@@ -107,7 +107,7 @@ def test_github_format(tmp_path: Path):
     assert "title=WFC202 required-input-missing" in error
     assert ",line=" in error and ",col=" in error
     assert "%0Ahint%3A" not in error and "%0Ahint: " in error
-    assert lines[-1] == "wfc lint: 1 files, 1 errors, 2 warnings"
+    assert lines[-1] == "wfc lint: 1 file checked: 1 error, 2 warnings"
 
 
 def test_github_escaping():

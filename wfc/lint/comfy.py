@@ -12,6 +12,9 @@ release (commit a125cd84):
 - Classes with their own validation function skip those checks for the inputs the function
   takes and report ``custom_validation_failed`` instead (``LoadImage`` when the file is not in
   the input folder). A function that takes ``input_types`` also turns off the link type check.
+- ``rawLink`` plays no part in validation; it only changes what a node receives at run time.
+- Link types match on overlap of their comma-separated parts. ``*`` matches anything through the
+  string subclasses that V3 nodes and custom node packs use for it.
 """
 
 from __future__ import annotations

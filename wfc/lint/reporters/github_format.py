@@ -31,5 +31,7 @@ def render(report: Report) -> str:
             properties.append(f"title={_escape_property(f'{diagnostic.code} {diagnostic.rule}')}")
             message = diagnostic.message + (f"\nhint: {diagnostic.hint}" if diagnostic.hint else "")
             lines.append(f"::{_COMMANDS[diagnostic.severity]} {','.join(properties)}::{_escape_data(message)}")
-    lines.append(f"wfc lint: {len(report.files)} files, {report.errors} errors, {report.warnings} warnings")
+    from wfc.lint.reporters.text_format import summary
+
+    lines.append(f"wfc lint: {summary(report)}")
     return "\n".join(lines)
