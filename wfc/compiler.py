@@ -91,7 +91,7 @@ def _build_failure(path: Path, exc: SpecError, root: Path | None) -> Diagnostic:
     message = exc.message
     if exc.origin is not None and line is None:
         message += f" (at {display_path(exc.origin[0], root)}:{exc.origin[1]})"
-    return make_diagnostic("WFC601", message, path=display_path(path, root), line=line,
+    return make_diagnostic("WFC701", message, path=display_path(path, root), line=line,
                            hint="fix the spec so that it runs: `python " + display_path(path, root) + "`")
 
 
@@ -144,19 +144,19 @@ def _outputs(workflow: Workflow, lowered: Lowered, catalog: Catalog | None, path
         node_id = lowered.node_ids.get(id(node))
         line = origin[1] if origin else None
         if node_id is None:
-            diagnostics.append(make_diagnostic("WFC609", f"output {name!r} names a node that is not in the workflow",
+            diagnostics.append(make_diagnostic("WFC709", f"output {name!r} names a node that is not in the workflow",
                                                path=path, line=line))
             continue
         node_class = catalog.get(node._class_type) if catalog is not None else None
         if node_class is not None and not node_class.output_node:
             diagnostics.append(make_diagnostic(
-                "WFC609", f"output {name!r} is a {node._class_type} node, which is not an output node; name a node "
+                "WFC709", f"output {name!r} is a {node._class_type} node, which is not an output node; name a node "
                 "such as SaveImage", path=path, line=line, node=node_id, class_type=node._class_type))
             continue
         outputs[name] = {"node": node_id, "class_type": node._class_type}
     if not workflow.outputs:
         diagnostics.append(make_diagnostic(
-            "WFC610", f"workflow {workflow.name!r} names no output; call wf.output(name, node) for each SaveImage",
+            "WFC710", f"workflow {workflow.name!r} names no output; call wf.output(name, node) for each SaveImage",
             path=path, line=workflow.origin[1] if workflow.origin else None))
     ordered = dict(sorted(outputs.items(), key=lambda item: (id_sort_key(item[1]["node"]), item[0])))
     return ordered, diagnostics

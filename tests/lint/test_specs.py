@@ -60,7 +60,7 @@ def test_spec_build_failure(tmp_path: Path):
     result = CliRunner().invoke(main, ["lint", "--config", str(ROOT / "pyproject.toml"), "--format", "json", str(spec)])
     assert result.exit_code == 1
     [diagnostic] = json.loads(result.output)["files"][0]["diagnostics"]
-    assert diagnostic["code"] == "WFC601"
+    assert diagnostic["code"] == "WFC701"
     assert diagnostic["line"] == 4
     assert "Traceback" not in result.output
 

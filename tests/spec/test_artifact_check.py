@@ -52,7 +52,7 @@ def test_edited_graph_detected(artifact_copy, worker_catalog, project_config):
 
     diagnostics = check_manifest(manifest, worker_catalog, project_config)
 
-    assert codes(diagnostics) == ["WFC651"]
+    assert codes(diagnostics) == ["WFC801"]
     assert diagnostics[0].line is not None
     with pytest.raises(ArtifactError, match="edited after compiling"):
         load_artifact(manifest)
@@ -63,7 +63,7 @@ def test_other_catalog_warned(artifact_copy, project_config):
 
     diagnostics = check_manifest(manifest, Catalog(classes={}), project_config)
 
-    assert codes(diagnostics) == ["WFC652"]
+    assert codes(diagnostics) == ["WFC802"]
 
 
 def test_binding_to_missing_node(artifact_copy, worker_catalog, project_config):
@@ -72,7 +72,7 @@ def test_binding_to_missing_node(artifact_copy, worker_catalog, project_config):
 
     diagnostics = check_manifest(manifest, worker_catalog, project_config)
 
-    assert codes(diagnostics) == ["WFC653"]
+    assert codes(diagnostics) == ["WFC803"]
     assert "'999'" in diagnostics[0].message
 
 
@@ -82,7 +82,7 @@ def test_binding_to_missing_input(artifact_copy, worker_catalog, project_config)
 
     diagnostics = check_manifest(manifest, worker_catalog, project_config)
 
-    assert codes(diagnostics) == ["WFC653"]
+    assert codes(diagnostics) == ["WFC803"]
     assert "'stepz'" in diagnostics[0].message
 
 
@@ -92,7 +92,7 @@ def test_binding_to_link_input(artifact_copy, worker_catalog, project_config):
 
     diagnostics = check_manifest(manifest, worker_catalog, project_config)
 
-    assert codes(diagnostics) == ["WFC653"]
+    assert codes(diagnostics) == ["WFC803"]
     assert "is a link" in diagnostics[0].message
 
 
@@ -102,7 +102,7 @@ def test_schema_missing_property(artifact_copy, worker_catalog, project_config):
 
     diagnostics = check_manifest(manifest, worker_catalog, project_config)
 
-    assert codes(diagnostics) == ["WFC654"]
+    assert codes(diagnostics) == ["WFC804"]
     assert "'image_name'" in diagnostics[0].message
 
 
@@ -112,7 +112,7 @@ def test_schema_open_to_unknown_fields(artifact_copy, worker_catalog, project_co
 
     diagnostics = check_manifest(manifest, worker_catalog, project_config)
 
-    assert codes(diagnostics) == ["WFC654"]
+    assert codes(diagnostics) == ["WFC804"]
 
 
 def test_output_class_mismatch(artifact_copy, worker_catalog, project_config):
@@ -121,7 +121,7 @@ def test_output_class_mismatch(artifact_copy, worker_catalog, project_config):
 
     diagnostics = check_manifest(manifest, worker_catalog, project_config)
 
-    assert codes(diagnostics) == ["WFC656"]
+    assert codes(diagnostics) == ["WFC806"]
 
 
 def test_models_entry_mismatch(artifact_copy, worker_catalog, project_config):
@@ -130,7 +130,7 @@ def test_models_entry_mismatch(artifact_copy, worker_catalog, project_config):
 
     diagnostics = check_manifest(manifest, worker_catalog, project_config)
 
-    assert codes(diagnostics) == ["WFC656"]
+    assert codes(diagnostics) == ["WFC806"]
 
 
 def test_not_a_manifest(tmp_path, worker_catalog, project_config):
@@ -139,7 +139,7 @@ def test_not_a_manifest(tmp_path, worker_catalog, project_config):
 
     diagnostics = check_manifest(path, worker_catalog, project_config)
 
-    assert codes(diagnostics) == ["WFC650"]
+    assert codes(diagnostics) == ["WFC800"]
     assert "wfc-artifact/1" in diagnostics[0].message
 
 
@@ -149,7 +149,7 @@ def test_truncated_manifest(tmp_path, worker_catalog, project_config, root):
 
     diagnostics = check_manifest(path, worker_catalog, project_config)
 
-    assert codes(diagnostics) == ["WFC650"]
+    assert codes(diagnostics) == ["WFC800"]
 
 
 def test_stale_source_warned(artifact_copy, worker_catalog, project_config):
@@ -158,4 +158,4 @@ def test_stale_source_warned(artifact_copy, worker_catalog, project_config):
 
     diagnostics = check_manifest(manifest, worker_catalog, project_config)
 
-    assert codes(diagnostics) == ["WFC655"]
+    assert codes(diagnostics) == ["WFC805"]

@@ -141,7 +141,7 @@ def test_duplicate_explicit_id_reported(write_spec, worker_catalog, project_conf
 
     artifact = compile_spec(spec, worker_catalog, project_config, lint=False)
 
-    assert "WFC605" in codes(artifact)
+    assert "WFC705" in codes(artifact)
     assert not artifact.ok
 
 
@@ -150,7 +150,7 @@ def test_unknown_input_on_spec_line(write_spec, worker_catalog, project_config):
                                                            "ImageInvert(image=plate.IMAGE, imagez=1)"))
 
     artifact = compile_spec(spec, worker_catalog, project_config, lint=False)
-    finding = next(diagnostic for diagnostic in artifact.diagnostics if diagnostic.code == "WFC603")
+    finding = next(diagnostic for diagnostic in artifact.diagnostics if diagnostic.code == "WFC703")
 
     assert finding.line == 6
     assert finding.input == "imagez"
@@ -163,7 +163,7 @@ def test_unknown_class_suggests_name(write_spec, worker_catalog, project_config)
         "import Workflow", "import Workflow, node"))
 
     artifact = compile_spec(spec, worker_catalog, project_config, lint=False)
-    finding = next(diagnostic for diagnostic in artifact.diagnostics if diagnostic.code == "WFC602")
+    finding = next(diagnostic for diagnostic in artifact.diagnostics if diagnostic.code == "WFC702")
 
     assert finding.line == 7
     assert "KSampler" in (finding.hint or "")
@@ -174,7 +174,7 @@ def test_spec_exception_reported_with_line(write_spec, worker_catalog, project_c
 
     artifact = compile_spec(spec, worker_catalog, project_config)
 
-    assert codes(artifact) == ["WFC601"]
+    assert codes(artifact) == ["WFC701"]
     assert artifact.diagnostics[0].line == 7
     assert "ZeroDivisionError" in artifact.diagnostics[0].message
     assert artifact.graph_bytes is None
@@ -185,7 +185,7 @@ def test_spec_without_workflow_rejected(write_spec, worker_catalog, project_conf
 
     artifact = compile_spec(spec, worker_catalog, project_config)
 
-    assert codes(artifact) == ["WFC601"]
+    assert codes(artifact) == ["WFC701"]
     assert "defines no workflow" in artifact.diagnostics[0].message
 
 
@@ -194,7 +194,7 @@ def test_node_outside_workflow_rejected(write_spec, worker_catalog, project_conf
 
     artifact = compile_spec(spec, worker_catalog, project_config)
 
-    assert codes(artifact) == ["WFC601"]
+    assert codes(artifact) == ["WFC701"]
     assert artifact.diagnostics[0].line == 8
     assert "outside a workflow" in artifact.diagnostics[0].message
 
@@ -203,7 +203,7 @@ def test_multi_output_node_as_link_rejected(write_spec, worker_catalog, project_
     spec = write_spec("whole_node", SIMPLE_SPEC.replace("ImageInvert(image=plate.IMAGE)", "ImageInvert(image=plate)"))
 
     artifact = compile_spec(spec, worker_catalog, project_config, lint=False)
-    finding = next(diagnostic for diagnostic in artifact.diagnostics if diagnostic.code == "WFC606")
+    finding = next(diagnostic for diagnostic in artifact.diagnostics if diagnostic.code == "WFC706")
 
     assert ".IMAGE, .MASK" in finding.message
 
@@ -225,9 +225,9 @@ def test_lint_errors_block_the_artifact(write_spec, worker_catalog, project_conf
 
 PARAMETER_CASES = [
     # (parameter declaration, expected code, text in the message)
-    ('wf.param("steps", int, default=4, maximum=20000)', "WFC608", "above the catalog maximum"),
-    ('wf.param("steps", int, default=0)', "WFC608", "below its minimum"),
-    ('wf.param("steps", str, default="4")', "WFC608", "is INT"),
+    ('wf.param("steps", int, default=4, maximum=20000)', "WFC708", "above the catalog maximum"),
+    ('wf.param("steps", int, default=0)', "WFC708", "below its minimum"),
+    ('wf.param("steps", str, default="4")', "WFC708", "is INT"),
     ('wf.param("steps", int, default=4, enum=[4, 8])', None, None),
 ]
 
@@ -248,7 +248,7 @@ def test_parameter_checked_against_catalog(write_spec, worker_catalog, project_c
     """)
 
     artifact = compile_spec(spec, worker_catalog, project_config, lint=False)
-    findings = [diagnostic for diagnostic in artifact.diagnostics if diagnostic.code.startswith("WFC60")]
+    findings = [diagnostic for diagnostic in artifact.diagnostics if diagnostic.code.startswith("WFC70")]
 
     if code is None:
         assert findings == []
@@ -266,7 +266,7 @@ def test_unbound_parameter_reported(write_spec, worker_catalog, project_config):
 
     artifact = compile_spec(spec, worker_catalog, project_config, lint=False)
 
-    assert "WFC607" in codes(artifact)
+    assert "WFC707" in codes(artifact)
 
 
 def test_image_parameter_needs_upload_input(write_spec, worker_catalog, project_config):
@@ -274,7 +274,7 @@ def test_image_parameter_needs_upload_input(write_spec, worker_catalog, project_
         'filename_prefix="inverted"', 'filename_prefix=wf.image("prefix")'))
 
     artifact = compile_spec(spec, worker_catalog, project_config, lint=False)
-    finding = next(diagnostic for diagnostic in artifact.diagnostics if diagnostic.code == "WFC608")
+    finding = next(diagnostic for diagnostic in artifact.diagnostics if diagnostic.code == "WFC708")
 
     assert "not an upload input" in finding.message
 
@@ -285,7 +285,7 @@ def test_output_must_be_output_node(write_spec, worker_catalog, project_config):
 
     artifact = compile_spec(spec, worker_catalog, project_config, lint=False)
 
-    assert "WFC609" in codes(artifact)
+    assert "WFC709" in codes(artifact)
 
 
 def test_catalog_defaults_filled(write_spec, worker_catalog, project_config):
@@ -349,7 +349,7 @@ def test_cli_broken_spec_no_traceback(root, tmp_path, write_spec):
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "WFC601" in result.stderr
+    assert "WFC701" in result.stderr
     assert "KeyError" in result.stderr
 
 

@@ -20,7 +20,12 @@ def _rule_section(rule: Rule) -> list[str]:
     facts = f"Family: {rule.family}. Default severity: {rule.severity}."
     if rule.comfy_type:
         facts += f" ComfyUI error type: `{rule.comfy_type}`."
-    lines += [facts, "", rule.why, "", "Bad:", "", "```", rule.bad, "```", "", "Good:", "", "```", rule.good, "```", ""]
+    lines += [facts, ""]
+    if rule.why:
+        lines += [rule.why, ""]
+    for heading, example in (("Bad:", rule.bad), ("Good:", rule.good)):
+        if example:
+            lines += [heading, "", "```", example, "```", ""]
     return lines
 
 

@@ -25,7 +25,15 @@ FAMILIES = {
     "graph": "WFC3",
     "contract": "WFC4",
     "models": "WFC5",
+    "convert": "WFC6",
+    "spec": "WFC7",
+    "artifact": "WFC8",
 }
+
+# Families whose codes are declared in plain tables by the area that reports them (conversion,
+# spec compilation, artifact checks) rather than by lint rule functions. Their summary is the
+# whole documentation.
+TABLE_FAMILIES = ("convert", "spec", "artifact")
 
 _SECTION = re.compile(r"^(Why|Bad|Good):\s*$", re.MULTILINE)
 
@@ -70,7 +78,9 @@ class Rule:
         ]
         if self.comfy_type:
             parts += ["", f"ComfyUI error type: {self.comfy_type}"]
-        parts += ["", "Why:", _indent(self.why), "", "Bad:", _indent(self.bad), "", "Good:", _indent(self.good)]
+        for heading, text in (("Why:", self.why), ("Bad:", self.bad), ("Good:", self.good)):
+            if text:
+                parts += ["", heading, _indent(text)]
         return "\n".join(parts)
 
 
@@ -126,7 +136,27 @@ def load_all() -> dict[str, Rule]:
         import wfc.models.rules  # noqa: F401  (the models family, when it is installed)
     except ImportError:
         pass
+    _load_code_tables()
     return RULES
+
+
+def declare_code(code: str, name: str, severity: Severity, summary: str) -> None:
+    """Register a code reported outside the lint rule functions, so selectors and --explain know it."""
+    if code in RULES:
+        return
+    family = next((fam for fam, prefix in FAMILIES.items() if code.startswith(prefix)), "internal")
+    RULES[code] = Rule(code, name, family, severity, summary)
+    NAMES.setdefault(name, code)
+
+
+def _load_code_tables() -> None:
+    from wfc.convert.codes import ALL_CODES
+    from wfc.spec.codes import CODES
+
+    for entry in ALL_CODES:
+        declare_code(entry.code, entry.rule, entry.severity, entry.summary)
+    for code, (name, severity, summary) in CODES.items():
+        declare_code(code, name, severity, summary)
 
 
 def resolve_selector(selector: str) -> set[str]:

@@ -1,7 +1,7 @@
-"""Codes of the findings of spec compilation (WFC60x) and artifact checks (WFC65x).
+"""Codes of the findings of spec compilation (WFC7xx) and artifact checks (WFC8xx).
 
-The lint rule families own WFC1xx to WFC5xx; these codes follow the same form, so reporters,
-``--select`` and ``# wfc: ignore[CODE]`` treat them alike.
+The lint rule families own WFC1xx to WFC5xx and conversion owns WFC6xx. These codes follow the
+same form, so reporters, ``--select`` and ``# wfc: ignore[CODE]`` treat them alike.
 """
 
 from __future__ import annotations
@@ -13,23 +13,23 @@ from wfc.diagnostics import Diagnostic, Severity
 
 # code -> (rule name, default severity, one-line summary)
 CODES: dict[str, tuple[str, Severity, str]] = {
-    "WFC601": ("spec-build-failed", Severity.ERROR, "the spec raised an error while it was built"),
-    "WFC602": ("spec-unknown-class", Severity.ERROR, "a spec node uses a class type the catalog does not have"),
-    "WFC603": ("spec-unknown-input", Severity.ERROR, "a spec node sets an input its class does not declare"),
-    "WFC604": ("spec-invalid-value", Severity.ERROR, "a spec node input is neither a JSON literal, a link nor a parameter"),
-    "WFC605": ("spec-duplicate-node-id", Severity.ERROR, "two spec nodes have the same id"),
-    "WFC606": ("spec-invalid-link", Severity.ERROR, "a spec link reads a node of another workflow or a node with several outputs"),
-    "WFC607": ("parameter-unbound", Severity.ERROR, "a parameter is bound to no node input"),
-    "WFC608": ("parameter-invalid", Severity.ERROR, "a parameter does not fit the inputs it is bound to"),
-    "WFC609": ("output-invalid", Severity.ERROR, "a named output is not an output node"),
-    "WFC610": ("no-named-outputs", Severity.WARNING, "the spec names no output, so the manifest lists none"),
-    "WFC650": ("manifest-invalid", Severity.ERROR, "the manifest cannot be read or lacks a required field"),
-    "WFC651": ("graph-digest-mismatch", Severity.ERROR, "the graph file changed after it was compiled"),
-    "WFC652": ("catalog-digest-mismatch", Severity.WARNING, "the artifact was compiled against another catalog"),
-    "WFC653": ("binding-invalid", Severity.ERROR, "a parameter binding points at a node or input the graph lacks"),
-    "WFC654": ("schema-inconsistent", Severity.ERROR, "the input schema does not match the parameters"),
-    "WFC655": ("source-stale", Severity.WARNING, "the spec changed after the artifact was compiled"),
-    "WFC656": ("manifest-graph-mismatch", Severity.ERROR, "the manifest's outputs or models do not match the graph"),
+    "WFC701": ("spec-build-failed", Severity.ERROR, "the spec raised an error while it was built"),
+    "WFC702": ("spec-unknown-class", Severity.ERROR, "a spec node uses a class type the catalog does not have"),
+    "WFC703": ("spec-unknown-input", Severity.ERROR, "a spec node sets an input its class does not declare"),
+    "WFC704": ("spec-invalid-value", Severity.ERROR, "a spec node input is neither a JSON literal, a link nor a parameter"),
+    "WFC705": ("spec-duplicate-node-id", Severity.ERROR, "two spec nodes have the same id"),
+    "WFC706": ("spec-invalid-link", Severity.ERROR, "a spec link reads a node of another workflow or a node with several outputs"),
+    "WFC707": ("parameter-unbound", Severity.ERROR, "a parameter is bound to no node input"),
+    "WFC708": ("parameter-invalid", Severity.ERROR, "a parameter does not fit the inputs it is bound to"),
+    "WFC709": ("output-invalid", Severity.ERROR, "a named output is not an output node"),
+    "WFC710": ("no-named-outputs", Severity.WARNING, "the spec names no output, so the manifest lists none"),
+    "WFC800": ("manifest-invalid", Severity.ERROR, "the manifest cannot be read or lacks a required field"),
+    "WFC801": ("graph-digest-mismatch", Severity.ERROR, "the graph file changed after it was compiled"),
+    "WFC802": ("catalog-digest-mismatch", Severity.WARNING, "the artifact was compiled against another catalog"),
+    "WFC803": ("binding-invalid", Severity.ERROR, "a parameter binding points at a node or input the graph lacks"),
+    "WFC804": ("schema-inconsistent", Severity.ERROR, "the input schema does not match the parameters"),
+    "WFC805": ("source-stale", Severity.WARNING, "the spec changed after the artifact was compiled"),
+    "WFC806": ("manifest-graph-mismatch", Severity.ERROR, "the manifest's outputs or models do not match the graph"),
 }
 
 

@@ -95,7 +95,7 @@ class _Lowering:
             if node_id in owners:
                 first = owners[node_id]
                 line = first._origin[1] if first._origin else "?"
-                self.report("WFC605", f"node id {node_id!r} is already used by the {first._class_type} node "
+                self.report("WFC705", f"node id {node_id!r} is already used by the {first._class_type} node "
                             f"created on line {line}; give this node another id", node,
                             hint="node ids must be unique within a workflow")
                 continue
@@ -107,14 +107,14 @@ class _Lowering:
     def lower_node(self, node: Node) -> dict[str, Any]:
         node_class = self.catalog.get(node._class_type) if self.catalog is not None else None
         if self.catalog is not None and node_class is None:
-            self.report("WFC602", f"class type {node._class_type!r} is not in the catalog", node,
+            self.report("WFC702", f"class type {node._class_type!r} is not in the catalog", node,
                         hint=suggestion(node._class_type, list(self.catalog.classes)))
 
         values: dict[str, Any] = {}
         for name, value in node._inputs.items():
             if node_class is not None and name not in node_class.inputs:
                 known = [spec.name for spec in node_class.visible_inputs]
-                self.report("WFC603", f"{node._class_type} has no input {name!r}", node, input=name,
+                self.report("WFC703", f"{node._class_type} has no input {name!r}", node, input=name,
                             hint=suggestion(name, known) or f"its inputs are {', '.join(known) or 'none'}")
             lowered = self.lower_value(node, node_class, name, value)
             if lowered is not None or (value is None and name in node._raw_names):
@@ -143,18 +143,18 @@ class _Lowering:
             return self.link(node, name, value)
         if isinstance(value, Node):
             outputs = ", ".join(f".{attribute}" for attribute in value._output_names) or "none"
-            self.report("WFC606", f"input {name!r} is given the {value._class_type} node itself, which has "
+            self.report("WFC706", f"input {name!r} is given the {value._class_type} node itself, which has "
                         f"{len(value._output_names)} outputs; pass one of them ({outputs})", node, input=name)
             return None
         if isinstance(value, bool) or isinstance(value, (int, str)):
             return value
         if isinstance(value, float):
             if not math.isfinite(value):
-                self.report("WFC604", f"input {name!r} is {value!r}, which JSON cannot carry; use a finite number",
+                self.report("WFC704", f"input {name!r} is {value!r}, which JSON cannot carry; use a finite number",
                             node, input=name)
                 return None
             return value
-        self.report("WFC604", f"input {name!r} is a {type(value).__name__} ({value!r:.60}); an input takes a "
+        self.report("WFC704", f"input {name!r} is a {type(value).__name__} ({value!r:.60}); an input takes a "
                     "string, number, boolean, a node output or a parameter", node, input=name)
         return None
 
@@ -163,7 +163,7 @@ class _Lowering:
         try:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as exc:
-            self.report("WFC604", f"input {name!r} in extra_inputs is not a JSON value: {exc}", node, input=name)
+            self.report("WFC704", f"input {name!r} in extra_inputs is not a JSON value: {exc}", node, input=name)
             return None
         return value
 
@@ -171,7 +171,7 @@ class _Lowering:
         source = output.source
         source_id = self.node_ids.get(id(source))
         if source_id is None:
-            self.report("WFC606", f"input {name!r} reads the {source._class_type} node, which is not part of "
+            self.report("WFC706", f"input {name!r} reads the {source._class_type} node, which is not part of "
                         f"workflow {self.workflow.name!r} (it was created in another workflow or dropped)",
                         node, input=name)
             return None
@@ -179,7 +179,7 @@ class _Lowering:
 
     def bind(self, node: Node, node_class: NodeClass | None, name: str, param: Param[Any]) -> Any:
         if self.workflow.params.get(param.name) is not param:
-            self.report("WFC608", f"input {name!r} is given parameter {param.name!r}, which belongs to another "
+            self.report("WFC708", f"input {name!r} is given parameter {param.name!r}, which belongs to another "
                         "workflow", node, input=name)
             return None
         assert node._id is not None
@@ -193,7 +193,7 @@ class _Lowering:
             return spec.config["default"]
         if param.placeholder is not None:
             return param.placeholder
-        self.report("WFC608", f"parameter {param.name!r} has no default and input {name!r} has no catalog default, "
+        self.report("WFC708", f"parameter {param.name!r} has no default and input {name!r} has no catalog default, "
                     "so the compiled graph would lack a value", node, input=name,
                     hint=f"give parameter {param.name!r} a default")
         return None

@@ -69,7 +69,7 @@ class _Resolver:
         self.folders = model_folder_lookup(config)
         self.diagnostics: list[Diagnostic] = []
 
-    def report(self, param: Param[Any], message: str, code: str = "WFC608", **fields: Any) -> None:
+    def report(self, param: Param[Any], message: str, code: str = "WFC708", **fields: Any) -> None:
         self.diagnostics.append(make_diagnostic(
             code, message, path=self.path, line=param.origin[1] if param.origin else None, **fields))
 
@@ -85,7 +85,7 @@ class _Resolver:
             bound = self.bindings.get(name, [])
             if not bound:
                 self.report(param, f"parameter {name!r} is bound to no input; pass it to a node input or remove it",
-                            code="WFC607")
+                            code="WFC707")
             if param.kind == IMAGE:
                 entry = self.image_entry(param, bound)
             elif param.kind == MODEL:
