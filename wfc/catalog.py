@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 CATALOG_FORMAT = "wfc-catalog/1"
 
@@ -150,7 +151,7 @@ class NodeClass:
 class Catalog:
     """All node classes of one ComfyUI installation, plus where they came from."""
 
-    classes: dict[str, NodeClass]
+    classes: MutableMapping[str, NodeClass]
     source: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     _digest: str | None = None
@@ -299,38 +300,85 @@ def from_object_info(
     return Catalog(classes=classes, source=dict(source or {}))
 
 
-def from_normalised(data: dict[str, Any]) -> Catalog:
-    """Load a catalog written by ``wfc catalog import``."""
-    classes = {}
-    for name, raw in (data.get("classes") or {}).items():
-        inputs = {}
-        for entry in raw.get("inputs", []):
-            options = entry.get("options")
-            inputs[entry["name"]] = InputSpec(
-                name=entry["name"],
-                section=entry["section"],
-                type=entry["type"],
-                options=tuple(options) if options is not None else None,
-                config=entry.get("config", {}),
-                declared_as_combo=entry.get("declared_as_combo", False),
-            )
-        outputs = [
-            OutputSpec(index=index, name=out["name"], type=out["type"], is_list=out.get("is_list", False))
-            for index, out in enumerate(raw.get("outputs", []))
-        ]
-        classes[name] = NodeClass(
-            name=name,
-            inputs=inputs,
-            outputs=outputs,
-            output_node=raw.get("output_node", False),
-            display_name=raw.get("display_name"),
-            category=raw.get("category", ""),
-            python_module=raw.get("python_module", ""),
-            pack=raw.get("pack", "core"),
-            deprecated=raw.get("deprecated", False),
-            experimental=raw.get("experimental", False),
+def node_class_from_normalised(name: str, raw: dict[str, Any]) -> NodeClass:
+    """Build one class from its entry in a normalised catalog."""
+    inputs = {}
+    for entry in raw.get("inputs", []):
+        options = entry.get("options")
+        inputs[entry["name"]] = InputSpec(
+            name=entry["name"],
+            section=entry["section"],
+            type=entry["type"],
+            options=tuple(options) if options is not None else None,
+            config=entry.get("config", {}),
+            declared_as_combo=entry.get("declared_as_combo", False),
         )
-    return Catalog(classes=classes, source=data.get("source", {}), _digest=data.get("digest"))
+    outputs = [
+        OutputSpec(index=index, name=out["name"], type=out["type"], is_list=out.get("is_list", False))
+        for index, out in enumerate(raw.get("outputs", []))
+    ]
+    return NodeClass(
+        name=name,
+        inputs=inputs,
+        outputs=outputs,
+        output_node=raw.get("output_node", False),
+        display_name=raw.get("display_name"),
+        category=raw.get("category", ""),
+        python_module=raw.get("python_module", ""),
+        pack=raw.get("pack", "core"),
+        deprecated=raw.get("deprecated", False),
+        experimental=raw.get("experimental", False),
+    )
+
+
+class LazyClasses(MutableMapping[str, NodeClass]):
+    """Class table of a normalised catalog that builds each NodeClass on first access.
+
+    A lint run touches a dozen of the catalog's 500 classes, and building all of them costs more
+    than the rest of a cold ``wfc lint``. Entries are validated when built, so a malformed entry
+    raises CatalogError at the first lookup of that class rather than at load time.
+    """
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self._raw = raw
+        self._built: dict[str, NodeClass] = {}
+
+    def __getitem__(self, name: str) -> NodeClass:
+        built = self._built.get(name)
+        if built is not None:
+            return built
+        raw = self._raw[name]
+        try:
+            built = node_class_from_normalised(name, raw)
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise CatalogError(f"class {name!r} is not a valid catalog entry: {exc!r}") from None
+        self._built[name] = built
+        return built
+
+    def __setitem__(self, name: str, value: NodeClass) -> None:
+        self._raw.setdefault(name, {})
+        self._built[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self._raw[name]
+        self._built.pop(name, None)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+def from_normalised(data: dict[str, Any]) -> Catalog:
+    """Load a catalog written by ``wfc catalog import``; classes are built when first used."""
+    classes = data.get("classes") or {}
+    if not isinstance(classes, dict) or not all(isinstance(raw, dict) for raw in classes.values()):
+        raise CatalogError("field 'classes' must be an object of class name to class entry")
+    return Catalog(classes=LazyClasses(classes), source=data.get("source", {}), _digest=data.get("digest"))
 
 
 def catalog_from_json(data: Any) -> Catalog:
