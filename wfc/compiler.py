@@ -41,6 +41,11 @@ class CompiledArtifact:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property
+    def built(self) -> bool:
+        """Whether the spec ran and built a workflow, so ``name`` is the workflow's name."""
+        return self.manifest_bytes is not None
+
+    @property
     def ok(self) -> bool:
         return self.graph_bytes is not None and not any(d.severity >= Severity.ERROR for d in self.diagnostics)
 
@@ -60,11 +65,35 @@ def _spec_origin(exc: BaseException, path: Path) -> tuple[str, int] | None:
     return found
 
 
-def build_workflow(path: Path, root: Path | None = None) -> Workflow:
-    """Run the spec at ``path`` and return the one workflow it builds; raise SpecError otherwise."""
-    path = path.resolve()
+def spec_path_problem(path: Path) -> str | None:
+    """Return why ``path`` cannot be a spec (missing, not a file, not ``.py``), or None when it can."""
+    if not path.exists():
+        return f"{path}: spec file not found"
     if not path.is_file():
-        raise SpecError(f"{path}: spec file not found")
+        return f"{path}: not a file; a spec is a Python module (.py)"
+    if path.suffix != ".py":
+        return f"{path}: not a spec: a spec is a Python module ending in .py; lint a workflow JSON with `wfc lint`"
+    return None
+
+
+def _exit_message(exc: SystemExit) -> str:
+    code = exc.code
+    call = "sys.exit()" if code is None else f"sys.exit({code!r})"
+    return (f"building the spec failed: the spec called {call} (SystemExit); a spec must not exit, "
+            "so remove the call or raise an exception that says what is wrong")
+
+
+def build_workflow(path: Path, root: Path | None = None) -> Workflow:
+    """Run the spec at ``path`` and return the one workflow it builds; raise SpecError otherwise.
+
+    Everything the spec raises becomes a SpecError, ``SystemExit`` and other ``BaseException``
+    subclasses included, so one spec cannot end the run of the others. ``KeyboardInterrupt``
+    propagates so that Ctrl-C still stops the run.
+    """
+    problem = spec_path_problem(path)
+    if problem is not None:
+        raise SpecError(problem)
+    path = path.resolve()
     if root is not None and str(root) not in sys.path:
         sys.path.insert(0, str(root))
 
@@ -72,7 +101,11 @@ def build_workflow(path: Path, root: Path | None = None) -> Workflow:
         namespace = runpy.run_path(str(path), run_name=f"wfc_spec_{path.stem}")
     except SpecError as exc:
         raise SpecError(exc.message, exc.origin or _spec_origin(exc, path)) from None
-    except Exception as exc:
+    except KeyboardInterrupt:
+        raise
+    except SystemExit as exc:
+        raise SpecError(_exit_message(exc), _spec_origin(exc, path)) from None
+    except BaseException as exc:
         origin = _spec_origin(exc, path)
         raise SpecError(f"building the spec failed: {type(exc).__name__}: {exc}", origin) from None
 

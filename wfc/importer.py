@@ -8,6 +8,17 @@ cycle) stays a raw ``["id", index]`` value in ``extra_inputs`` for lint to repor
 
 Classes of the project's generated node module are called by name (``KSampler(...)``); other
 classes go through ``node("ClassType", ...)``, whose outputs are read by index.
+
+When the project's ``[tool.wfc.contract]`` declares image inputs, lint's contract rule
+(``resolve_images``) finds the nodes that serve them, as it does in a raw workflow. It matches
+by explicit node id, then by title, then takes the remaining nodes of the class in id order.
+Each match becomes a ``wf.image(name, placeholder=<the file name in the source>)`` parameter
+bound to that input, so the compiled artifact satisfies the contract and its graph still
+carries the source's value.
+
+An input the catalog does not declare is kept in ``extra_inputs`` as written. The compiler
+passes it through and lint warns about it (WFC208), because ComfyUI ignores it. Keeping it, not
+dropping it, is what lets import then compile give back the same inputs.
 """
 
 from __future__ import annotations
@@ -19,7 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wfc.catalog import Catalog, NodeClass
-from wfc.graph import as_link
+from wfc.config import Config
+from wfc.graph import Graph, Node, as_link
 from wfc.spec.lower import id_sort_key
 from wfc.stubs import MODULE_NAMES, RESERVED_ATTRIBUTES, RESERVED_KEYWORDS, python_name
 
@@ -106,21 +118,75 @@ def literal_text(value: Any) -> str:
     return repr(value)
 
 
+def contract_images(graph: dict[str, dict[str, Any]], catalog: Catalog, config: Config | None,
+                    source: str = "a workflow") -> tuple[dict[tuple[str, str], str], list[str]]:
+    """Return ``{(node id, input): image parameter name}`` for the contract's image inputs, and notes.
+
+    ``graph`` is the output of ``normalise_graph``. The nodes are matched by lint's contract rule
+    (``wfc.lint.contract.resolve_images``), so an imported spec binds the nodes lint would.
+    Raises ConfigError when ``[tool.wfc.contract]`` is invalid.
+    """
+    try:
+        from wfc.lint.context import LintContext
+        from wfc.lint.contract import load_contract, resolve_images
+    except ImportError:
+        return {}, []
+    contract = load_contract(config)
+    if contract is None or not contract.images:
+        return {}, []
+
+    from wfc.spec.workflow import NAME_PATTERN, RESERVED_NAMES
+
+    nodes = {node_id: Node(node_id, entry["class_type"], entry["inputs"], entry["title"])
+             for node_id, entry in graph.items()}
+    context = LintContext(path=source, catalog=catalog, config=config, data=graph, graph=Graph(nodes))
+    found = resolve_images(context, contract)
+    notes = [f"contract: {diagnostic.message}" for diagnostic in context.diagnostics]
+
+    bound: dict[tuple[str, str], str] = {}
+    for image in contract.images:
+        node_id = found.get(image.name)
+        if node_id is None:
+            notes.append(f"contract image {image.name!r}: no {image.class_type} node matches it, so the spec "
+                         f"declares no such parameter and compiling it reports WFC401")
+            continue
+        inputs = graph[node_id]["inputs"]
+        value = inputs.get(image.input)
+        if not NAME_PATTERN.match(image.name) or image.name in RESERVED_NAMES:
+            notes.append(f"contract image {image.name!r} is not a valid parameter name; node {node_id} keeps "
+                         f"its {image.input!r} value as written")
+        elif image.input not in inputs:
+            notes.append(f"contract image {image.name!r}: node {node_id} has no input {image.input!r}, so the spec "
+                         "declares no such parameter and leaves the node as it is")
+        elif not isinstance(value, str):
+            notes.append(f"contract image {image.name!r}: node {node_id} input {image.input!r} is {value!r}, not a "
+                         f"file name, so it is kept as written and not made a parameter")
+        else:
+            bound[(node_id, image.input)] = image.name
+    return bound, notes
+
+
 class _Writer:
     def __init__(self, graph: dict[str, dict[str, Any]], catalog: Catalog, name: str, use_stubs: bool,
-                 source: str) -> None:
+                 source: str, images: dict[tuple[str, str], str]) -> None:
         self.graph = graph
         self.catalog = catalog
         self.name = name
         self.use_stubs = use_stubs
         self.source = source
+        self.images = images
         self.class_names, self.output_names = stub_names(catalog) if use_stubs else ({}, {})
         self.variables: dict[str, str] = {}
         self.used_names = set(keyword.kwlist) | {"wf", "Workflow", "node"} | set(self.class_names.values())
+        # image parameter name -> its variable in the spec
+        self.image_variables: dict[str, str] = {}
         self.notes: list[str] = []
 
     def variable(self, node_id: str, class_type: str) -> str:
-        base = f"{snake_case(class_type)}_{snake_case(node_id)}"
+        return self.unique_name(f"{snake_case(class_type)}_{snake_case(node_id)}")
+
+    def unique_name(self, base: str) -> str:
+        """Return ``base`` as a fresh Python variable name, with a suffix when it is taken."""
         if not base.isidentifier() or base[0].isdigit():
             base = "n_" + base
         candidate = base
@@ -149,9 +215,20 @@ class _Writer:
             return variable
         return f"{variable}.{names[index]}"
 
+    def image_parameters(self) -> list[str]:
+        """Declare the contract's image parameters; return their lines, in the graph's node order."""
+        lines = []
+        for (node_id, input_name), name in sorted(self.images.items(), key=lambda item: id_sort_key(item[0][0])):
+            variable = self.unique_name(name)
+            self.image_variables[name] = variable
+            placeholder = literal_text(self.graph[node_id]["inputs"][input_name])
+            lines.append(f"{INDENT}{variable} = wf.image({literal_text(name)}, placeholder={placeholder})")
+        return lines
+
     def write(self) -> str:
         order = dependency_order(self.graph)
         missing_defaults = self.lacks_required_defaults()
+        parameters = self.image_parameters()
         body: list[str] = []
         outputs: list[tuple[str, str]] = []
         for node_id in order:
@@ -180,7 +257,10 @@ class _Writer:
             # The source leaves out required inputs; keep them out so lint reports them.
             arguments.append("fill_defaults=False")
         lines.append(f"with Workflow({', '.join(arguments)}) as wf:")
-        if not body:
+        if parameters:
+            lines += parameters
+            lines.append("")
+        if not body and not parameters:
             lines.append(f"{INDENT}pass")
         for block in body:
             lines.append(block)
@@ -216,13 +296,16 @@ class _Writer:
 
         extra: list[str] = []
         for input_name, value in self.ordered_inputs(entry["inputs"], node_class):
-            text = self.value_text(value)
+            parameter = self.images.get((node_id, input_name))
+            text = self.image_variables[parameter] if parameter is not None else self.value_text(value)
             keyword_ok = input_name.isidentifier() and not keyword.iskeyword(input_name) and input_name not in reserved
-            if typed and node_class is not None and input_name not in node_class.inputs:
-                # The generated signature rejects it, so it goes through extra_inputs and the
-                # compiler reports it as an unknown input.
+            if node_class is not None and input_name not in node_class.inputs:
+                # An input the class does not declare goes into extra_inputs as written: the
+                # generated signature has no such keyword, and the compiler passes extra_inputs
+                # through so that lint warns about it (ComfyUI ignores it).
                 keyword_ok = False
-                self.notes.append(f"node {node_id} ({class_type}): input {input_name!r} is not in the catalog")
+                self.notes.append(f"node {node_id} ({class_type}): input {input_name!r} is not in the catalog; "
+                                  "kept in extra_inputs, and lint warns about it")
             if text is not None and keyword_ok:
                 arguments.append(f"{input_name}={text}")
             else:
@@ -282,14 +365,19 @@ def normalise_graph(data: Any) -> dict[str, dict[str, Any]]:
     return graph
 
 
-def import_workflow(data: Any, catalog: Catalog, *, name: str, use_stubs: bool = True, source: str = "a workflow") -> ImportResult:
+def import_workflow(data: Any, catalog: Catalog, *, name: str, use_stubs: bool = True, source: str = "a workflow",
+                    config: Config | None = None) -> ImportResult:
     """Return the spec text for an API-format workflow ``data``.
 
     ``use_stubs`` calls the generated classes of ``specs.nodes`` for classes of ``catalog``.
-    Turn it off when ``catalog`` is not the one the node module was generated from.
+    Turn it off when ``catalog`` is not the one the node module was generated from. With
+    ``config``, the image inputs of its ``[tool.wfc.contract]`` become image parameters; this
+    raises ConfigError when that section is invalid.
     """
     if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
         raise WorkflowImportError(f"invalid workflow name {name!r}; use letters, digits and underscores")
-    writer = _Writer(normalise_graph(data), catalog, name, use_stubs, source)
+    graph = normalise_graph(data)
+    images, notes = contract_images(graph, catalog, config, source) if config is not None else ({}, [])
+    writer = _Writer(graph, catalog, name, use_stubs, source, images)
     text = writer.write()
-    return ImportResult(text, writer.notes)
+    return ImportResult(text, notes + writer.notes)

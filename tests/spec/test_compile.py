@@ -379,3 +379,149 @@ def test_lint_spec_build_failure_relative_origin(write_spec, worker_catalog, pro
 
     assert raised.value.origin is not None
     assert raised.value.origin[1] == 7
+
+
+# --- specs that exit or raise BaseException while they are built --------------------------------
+
+EXITING_SPECS = [
+    ("sys.exit(0)", "sys.exit(0)"),
+    ("sys.exit(3)", "sys.exit(3)"),
+    ("sys.exit()", "sys.exit()"),
+    ("raise SystemExit('stop')", "sys.exit('stop')"),
+    ("raise GeneratorExit('closed')", "GeneratorExit: closed"),
+]
+
+
+@pytest.mark.parametrize("statement,text", EXITING_SPECS)
+def test_exiting_spec_is_build_failure(write_spec, worker_catalog, project_config, statement, text):
+    spec = write_spec("exiting", f"import sys\n\n{statement}\n")
+
+    artifact = compile_spec(spec, worker_catalog, project_config)
+
+    assert codes(artifact) == ["WFC701"]
+    assert artifact.diagnostics[0].line == 3
+    assert text in artifact.diagnostics[0].message
+    assert not artifact.built
+    assert not artifact.ok
+
+
+def test_custom_base_exception_is_build_failure(write_spec, worker_catalog, project_config):
+    spec = write_spec("halting", "class Halt(BaseException):\n    pass\n\n\nraise Halt('no more')\n")
+
+    artifact = compile_spec(spec, worker_catalog, project_config)
+
+    assert codes(artifact) == ["WFC701"]
+    assert artifact.diagnostics[0].line == 5
+    assert "Halt: no more" in artifact.diagnostics[0].message
+
+
+def test_spec_keyboard_interrupt_propagates(write_spec, worker_catalog, project_config):
+    spec = write_spec("interrupted", "raise KeyboardInterrupt\n")
+
+    with pytest.raises(KeyboardInterrupt):
+        compile_spec(spec, worker_catalog, project_config)
+
+
+def test_lint_spec_exit_raises_spec_error(write_spec, worker_catalog, project_config):
+    from wfc.spec.errors import SpecError
+
+    spec = write_spec("exiting_lint", "import sys\nsys.exit(0)\n")
+
+    with pytest.raises(SpecError) as raised:
+        lint_spec(spec, worker_catalog, project_config)
+
+    assert raised.value.origin is not None
+    assert raised.value.origin[1] == 2
+    assert "sys.exit(0)" in raised.value.message
+
+
+@pytest.mark.parametrize("check", [False, True])
+def test_cli_exiting_spec_others_still_compile(root, tmp_path, write_spec, check):
+    exiting = write_spec("aaa_exit", "import sys\nsys.exit(0)\n")
+    out = tmp_path / "out"
+    arguments = ["compile", str(exiting), "specs/plate_composite.py", "-o", str(out)]
+
+    result = run_cli(root, *arguments, *(["--check"] if check else []))
+
+    assert result.returncode == 1
+    assert "WFC701" in result.stderr
+    assert "sys.exit(0)" in result.stderr
+    assert "Traceback" not in result.stderr
+    if check:
+        assert "plate_composite.json: stale" in result.stderr
+        assert not out.exists()
+    else:
+        assert (out / "plate_composite.json").read_bytes() == (root / "workflows" / "plate_composite.json").read_bytes()
+
+
+def test_cli_lint_exiting_spec_reports(root, write_spec):
+    exiting = write_spec("aaa_exit_lint", "import sys\nsys.exit(0)\n")
+
+    result = run_cli(root, "lint", str(exiting))
+
+    assert result.returncode == 1
+    assert "WFC701" in result.stdout + result.stderr
+    assert "sys.exit(0)" in result.stdout + result.stderr
+
+
+# --- spec paths --------------------------------------------------------------------------------
+
+
+def test_cli_rejects_non_python_spec(root, tmp_path):
+    source = tmp_path / "notjson.json"
+    source.write_text("hello\n", encoding="utf-8")
+
+    result = run_cli(root, "compile", str(source), "-o", str(tmp_path / "out"))
+
+    assert result.returncode == 2
+    assert str(source) in result.stderr
+    assert "a spec is a Python module ending in .py" in result.stderr
+    assert "NameError" not in result.stdout + result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_missing_non_python_spec(root, tmp_path):
+    result = run_cli(root, "compile", str(tmp_path / "absent.json"))
+
+    assert result.returncode == 2
+    assert f"{tmp_path / 'absent.json'}: spec file not found" in result.stderr
+
+
+def test_compile_spec_rejects_non_python(tmp_path, worker_catalog, project_config):
+    source = tmp_path / "graph.json"
+    source.write_text('{"1": {"class_type": "SaveImage", "inputs": {}}}\n', encoding="utf-8")
+
+    artifact = compile_spec(source, worker_catalog, project_config)
+
+    assert codes(artifact) == ["WFC701"]
+    assert "a spec is a Python module ending in .py" in artifact.diagnostics[0].message
+
+
+# --- extra_inputs ------------------------------------------------------------------------------
+
+
+TWO_PLATES_SPEC = """
+from specs.nodes import ImageBlend, ImageInvert, LoadImage, SaveImage
+from wfc.spec import Workflow
+
+with Workflow("two_plates") as wf:
+    plate = LoadImage(image=wf.image("load_image"))
+    background = LoadImage(image=wf.image("background_load_image"))
+    inverted = ImageInvert(image=plate.IMAGE, extra_inputs={"devicez": "cpu"})
+    blended = ImageBlend(image1=background.IMAGE, image2=inverted, blend_factor=0.5, blend_mode="normal")
+    wf.output("image", SaveImage(images=blended, filename_prefix="two_plates"))
+"""
+
+
+def test_extra_input_unknown_warns_only(write_spec, worker_catalog, project_config):
+    spec = write_spec("extra_unknown", TWO_PLATES_SPEC)
+
+    artifact = compile_spec(spec, worker_catalog, project_config)
+    graph = json.loads(artifact.graph_bytes)
+    inverted = next(entry for entry in graph.values() if entry["class_type"] == "ImageInvert")
+
+    assert "WFC703" not in codes(artifact)
+    assert codes(artifact) == ["WFC208"]
+    assert artifact.diagnostics[0].line == 7
+    assert artifact.ok
+    assert inverted["inputs"]["devicez"] == "cpu"

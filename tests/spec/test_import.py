@@ -31,8 +31,11 @@ def titles(graph: dict) -> dict:
 
 
 def round_trip(data, catalog, config, folder: Path, use_stubs: bool) -> dict:
-    """Import ``data`` into a spec under ``folder``, compile it without lint, return the graph."""
-    result = import_workflow(data, catalog, name="imported", use_stubs=use_stubs, source="test")
+    """Import ``data`` into a spec under ``folder``, compile it without lint, return the graph.
+
+    The import reads the project's contract, so LoadImage nodes become image parameters on the way.
+    """
+    result = import_workflow(data, catalog, name="imported", use_stubs=use_stubs, source="test", config=config)
     spec = folder / "imported.py"
     spec.write_text(result.text, encoding="utf-8")
     artifact = compile_spec(spec, catalog, config, lint=False)
@@ -82,10 +85,11 @@ def test_reference_round_trip_typed(shared, worker_catalog, project_config, tmp_
     assert 'extra_inputs={"vae_device": "cpu"}' in spec
 
 
-def test_reference_import_type_checks(shared, worker_catalog, tmp_path, root):
+def test_reference_import_type_checks(shared, worker_catalog, project_config, tmp_path, root):
     data = json.loads((shared / "reference" / "nunchaku-qwen-image-edit-2509-workflow.json").read_text(encoding="utf-8"))
     spec = tmp_path / "imported_reference.py"
-    spec.write_text(import_workflow(data, worker_catalog, name="reference").text, encoding="utf-8")
+    spec.write_text(import_workflow(data, worker_catalog, name="reference", config=project_config).text,
+                    encoding="utf-8")
 
     result = subprocess.run([sys.executable, "-m", "mypy", "--no-error-summary", "--cache-dir",
                              str(tmp_path / "mypy-cache"), str(spec)], cwd=root, capture_output=True, text=True,
@@ -241,3 +245,91 @@ def test_cli_import_ui_format(shared, root, tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert "with Workflow(" in spec.read_text(encoding="utf-8")
+
+
+# --- the worker contract and unknown inputs ------------------------------------------------------
+
+
+def test_import_binds_contract_images(root, worker_catalog, project_config, tmp_path):
+    data = json.loads((root / "workflows" / "qwen_image_edit_2509.json").read_text(encoding="utf-8"))
+
+    result = import_workflow(data, worker_catalog, name="rt", source="qwen_image_edit_2509.json", config=project_config)
+    spec = tmp_path / "rt.py"
+    spec.write_text(result.text, encoding="utf-8")
+    artifact = compile_spec(spec, worker_catalog, project_config)
+    manifest = json.loads(artifact.manifest_bytes)
+
+    assert 'load_image = wf.image("load_image", placeholder="example.png")' in result.text
+    assert 'background_load_image = wf.image("background_load_image", placeholder="example.png")' in result.text
+    assert "image=load_image," in result.text
+    assert "image=background_load_image," in result.text
+    assert artifact.ok, [diagnostic.message for diagnostic in artifact.diagnostics]
+    assert "WFC401" not in [diagnostic.code for diagnostic in artifact.diagnostics]
+    assert manifest["parameters"]["load_image"]["kind"] == "image"
+    assert manifest["parameters"]["load_image"]["bindings"] == [{"node": "78", "input": "image"}]
+    assert manifest["parameters"]["background_load_image"]["bindings"] == [{"node": "118", "input": "image"}]
+    assert structure(json.loads(artifact.graph_bytes)) == structure(data)
+
+
+def test_import_without_config_keeps_literal(root, worker_catalog):
+    data = json.loads((root / "workflows" / "qwen_image_edit_2509.json").read_text(encoding="utf-8"))
+
+    result = import_workflow(data, worker_catalog, name="rt")
+
+    assert "wf.image(" not in result.text
+    assert 'image="example.png"' in result.text
+
+
+def test_reference_import_contract_and_unknown_inputs(shared, worker_catalog, project_config, tmp_path):
+    data = json.loads((shared / "reference" / "nunchaku-qwen-image-edit-2509-workflow.json").read_text(encoding="utf-8"))
+
+    result = import_workflow(data, worker_catalog, name="reference", config=project_config)
+    spec = tmp_path / "reference.py"
+    spec.write_text(result.text, encoding="utf-8")
+    artifact = compile_spec(spec, worker_catalog, project_config)
+    found = [diagnostic.code for diagnostic in artifact.diagnostics]
+    unknown = [diagnostic for diagnostic in artifact.diagnostics if diagnostic.code == "WFC208"]
+
+    assert 'load_image = wf.image("load_image", placeholder="ComfyUI_00189_.png")' in result.text
+    assert any("'background_load_image': no LoadImage node matches it" in note for note in result.notes)
+    # The unknown inputs of nodes 88, 110 and 111 are reported once each, as lint warnings.
+    assert "WFC703" not in found
+    assert sorted((diagnostic.node, diagnostic.input) for diagnostic in unknown) == [
+        ("110", "vae_device"), ("111", "vae_device"), ("88", "device")]
+    assert all(diagnostic.severity.name == "WARNING" for diagnostic in unknown)
+    # The reference has one LoadImage, so the contract's background image stays missing.
+    assert found.count("WFC401") == 1
+    assert structure(json.loads(artifact.graph_bytes)) == structure(data)
+
+
+def test_generic_import_unknown_input_extra(worker_catalog, project_config, tmp_path):
+    data = {
+        "1": {"class_type": "LoadImage", "inputs": {"image": "a.png"}},
+        "2": {"class_type": "LoadImage", "inputs": {"image": "b.png"}},
+        "3": {"class_type": "ImageInvert", "inputs": {"image": ["1", 0], "devicez": "cpu"}},
+        "4": {"class_type": "ImageBlend", "inputs": {"image1": ["2", 0], "image2": ["3", 0], "blend_factor": 0.5,
+                                                     "blend_mode": "normal"}},
+        "5": {"class_type": "SaveImage", "inputs": {"images": ["4", 0], "filename_prefix": "x"}},
+    }
+
+    result = import_workflow(data, worker_catalog, name="generic", use_stubs=False, config=project_config)
+    spec = tmp_path / "generic.py"
+    spec.write_text(result.text, encoding="utf-8")
+    artifact = compile_spec(spec, worker_catalog, project_config)
+
+    assert 'extra_inputs={"devicez": "cpu"}' in result.text
+    assert [diagnostic.code for diagnostic in artifact.diagnostics] == ["WFC208"]
+    assert artifact.ok
+    assert structure(json.loads(artifact.graph_bytes)) == structure(data)
+
+
+def test_cli_import_shipped_then_compile(root, tmp_path):
+    spec = tmp_path / "rt.py"
+
+    imported = run_cli(root, "import", "workflows/qwen_image_edit_2509.json", "-o", str(spec))
+    compiled = run_cli(root, "compile", str(spec), "-o", str(tmp_path / "out"))
+
+    assert imported.returncode == 0, imported.stderr
+    assert compiled.returncode == 0, compiled.stderr
+    assert "WFC401" not in compiled.stderr
+    assert (tmp_path / "out" / "rt.manifest.json").is_file()

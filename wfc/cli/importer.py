@@ -2,7 +2,8 @@
 
 Editor (UI) files are lowered to the API format first with ``wfc.convert`` when it is
 available. The spec calls the generated node classes when the catalog is the one they were
-generated from, and the generic ``node(...)`` call otherwise.
+generated from, and the generic ``node(...)`` call otherwise. The image inputs of the project's
+``[tool.wfc.contract]`` become image parameters (see ``wfc.importer``).
 """
 
 from __future__ import annotations
@@ -94,9 +95,12 @@ def import_command(file: Path, output: Path, name: str | None, catalog_path: Pat
     use_stubs = not generic and _stubs_digest(stubs_path) == catalog.digest
     workflow_name = name or re.sub(r"\W", "_", output.stem)
     try:
-        result = import_workflow(data, catalog, name=workflow_name, use_stubs=use_stubs, source=file.name)
+        result = import_workflow(data, catalog, name=workflow_name, use_stubs=use_stubs, source=file.name,
+                                 config=config)
     except WorkflowImportError as exc:
         _fail(f"{file}: {exc}", EXIT_FINDINGS)
+    except ConfigError as exc:
+        _fail(str(exc))
 
     try:
         write_if_changed(output, result.text.encode("utf-8"))

@@ -112,7 +112,10 @@ class _Lowering:
 
         values: dict[str, Any] = {}
         for name, value in node._inputs.items():
-            if node_class is not None and name not in node_class.inputs:
+            # Names from extra_inputs go into the graph as written and are not checked here:
+            # lint reports an unknown one as a warning (WFC208), since ComfyUI ignores it, and
+            # an imported graph keeps it so that it compiles back unchanged.
+            if node_class is not None and name not in node_class.inputs and name not in node._raw_names:
                 known = [spec.name for spec in node_class.visible_inputs]
                 self.report("WFC703", f"{node._class_type} has no input {name!r}", node, input=name,
                             hint=suggestion(name, known) or f"its inputs are {', '.join(known) or 'none'}")

@@ -26,7 +26,8 @@ class Node:
     ``id`` sets the node id in the compiled graph and ``title`` sets ``_meta.title``.
     ``extra_inputs`` passes inputs whose names are not Python identifiers
     (``{"double_layers.0.": 1.0}``) and any JSON value as written, a ``["4", 0]`` link to a
-    node id included. Keyword inputs left as None are omitted.
+    node id included. The compiler does not check those names against the catalog, and lint
+    reports unknown ones as warnings. Keyword inputs left as None are omitted.
     """
 
     _class_type: ClassVar[str] = ""
