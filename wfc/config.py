@@ -1,8 +1,10 @@
 """Settings from ``[tool.wfc]`` in the nearest ``pyproject.toml``, overridable by flags.
 
 Each area of wfc reads its own subsection (``[tool.wfc.contract]``, ``[tool.wfc.model_inputs]``)
-through ``Config.section``, so adding a setting needs no change here. Relative paths in the
-settings are taken from the folder of the file that declares them.
+through ``Config.section`` and validates it there. The top-level keys of every area are listed in
+``KNOWN_KEYS``, so a misspelt key is a configuration error instead of a setting that silently
+does nothing. A new setting needs its key added there. Relative paths in the settings are taken
+from the folder of the file that declares them.
 """
 
 from __future__ import annotations
@@ -15,6 +17,24 @@ from typing import Any
 
 class ConfigError(Exception):
     """A settings file cannot be read or holds an invalid value."""
+
+
+# Every top-level key of [tool.wfc], with the area that reads it. Sub-tables (contract,
+# model_inputs, models_environment) are validated by their own areas.
+KNOWN_KEYS: dict[str, str] = {
+    "catalog": "node catalog file (lint, compile, import, convert, graph, catalog stubs)",
+    "specs": "folder of workflow specs (lint, compile)",
+    "workflows": "folder of compiled workflows (lint, compile, models check)",
+    "stubs": "generated node classes module (catalog stubs, compile, import)",
+    "contract": "table: what the consumer of compiled workflows requires (lint)",
+    "model_inputs": "table: extra model-file inputs of node classes (lint, models)",
+    "model_paths": "extra_model_paths.yaml of the deployment (models, lint)",
+    "profile": "section of extra_model_paths.yaml that is the deployment (models, lint)",
+    "models_manifest": "model manifest file (models)",
+    "comfyui_root": "ComfyUI's folder on the deployment (models)",
+    "model_paths_location": "folder of extra_model_paths.yaml on the deployment (models)",
+    "models_environment": "table: variables base_path expands with on the deployment (models)",
+}
 
 
 @dataclass
@@ -54,8 +74,8 @@ def find_pyproject(start: Path) -> Path | None:
                 with candidate.open("rb") as handle:
                     if "wfc" in tomllib.load(handle).get("tool", {}):
                         return candidate
-            except (OSError, tomllib.TOMLDecodeError):
-                continue
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                continue  # an unreadable pyproject.toml declares no settings; look further up
     return None
 
 
@@ -78,8 +98,13 @@ def load_config(config_file: str | Path | None = None, start: Path | None = None
             document = tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"{path}: settings file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a settings file") from None
     except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the settings file: {exc}") from None
+        raise ConfigError(f"{path}: cannot read the settings file: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: the settings file is not UTF-8 text (byte {exc.start} is invalid); "
+                          "pass a pyproject.toml or wfc.toml saved as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
 
@@ -89,4 +114,22 @@ def load_config(config_file: str | Path | None = None, start: Path | None = None
         data = document.get("tool", {}).get("wfc", document)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: [tool.wfc] must be a table")
+    check_keys(data, path)
     return Config(root=path.resolve().parent, data=data, source=path)
+
+
+def check_keys(data: dict[str, Any], source: Path | str) -> None:
+    """Raise ConfigError naming every key of ``data`` that is not in ``KNOWN_KEYS``."""
+    unknown = [key for key in data if key not in KNOWN_KEYS]
+    if not unknown:
+        return
+
+    import difflib
+
+    problems = []
+    for key in unknown:
+        guesses = difflib.get_close_matches(key, list(KNOWN_KEYS), n=1, cutoff=0.6)
+        problems.append(f"{key!r} (did you mean {guesses[0]!r}?)" if guesses else repr(key))
+    noun = "key" if len(unknown) == 1 else "keys"
+    raise ConfigError(f"{source}: unknown {noun} in [tool.wfc]: {', '.join(problems)}; "
+                      f"known keys: {', '.join(KNOWN_KEYS)}")
