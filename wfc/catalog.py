@@ -30,6 +30,18 @@ UPLOAD_FLAGS = ("image_upload", "video_upload", "audio_upload", "upload")
 
 SECTIONS = ("required", "optional", "hidden")
 
+# Largest catalog file read. The object_info of ComfyUI 0.3.64 with the worker's node packs is
+# about 0.6 MB; an installation with many packs and model lists is a few MB.
+MAX_CATALOG_BYTES = 64 * 1024 * 1024
+
+# Keys of one class entry in a normalised catalog, as NodeClass.to_json writes them.
+NORMALISED_CLASS_KEYS = frozenset({
+    "display_name", "category", "python_module", "pack", "output_node", "inputs", "outputs", "deprecated", "experimental",
+})
+
+# Description of the files every catalog reader accepts, for messages that reject another file.
+CATALOG_KINDS = "the JSON of ComfyUI's GET /object_info or a catalog written by `wfc catalog import`"
+
 
 class CatalogError(Exception):
     """A catalog file cannot be read or is not a catalog."""
@@ -288,16 +300,77 @@ def from_object_info(
     ``packs`` maps class names to pack labels such as ``ComfyUI-nunchaku@v1.0.2``; classes not in
     it get the pack named by their ``python_module``.
     """
-    if not isinstance(data, dict):
-        raise CatalogError("object_info must be a JSON object of node classes")
+    check_object_info(data)
     packs = packs or {}
     classes = {}
     for name, raw in data.items():
-        if not isinstance(raw, dict):
-            raise CatalogError(f"class {name!r} is not an object")
         pack = packs.get(name) or pack_of(str(raw.get("python_module") or ""))
         classes[name] = parse_node_class(name, raw, pack)
     return Catalog(classes=classes, source=dict(source or {}))
+
+
+def check_object_info(data: Any) -> None:
+    """Raise CatalogError unless ``data`` has the shape of ComfyUI's ``object_info``.
+
+    Every value must be a class entry: an object whose ``input`` is an object of sections
+    (``required``, ``optional``, ``hidden``, each an object) and whose ``output`` is a list,
+    with ``output_name`` and ``output_is_list`` lists and ``input_order`` an object when present.
+    Workflows in either format are named as such, because they are the usual wrong file.
+    """
+    from wfc.graph import is_ui_format
+
+    if not isinstance(data, dict):
+        raise CatalogError(f"object_info must be a JSON object of node classes, not {_json_type(data)}; "
+                           f"expected {CATALOG_KINDS}")
+    if is_ui_format(data):
+        raise CatalogError(f"this is an editor (UI-format) workflow, not a catalog; expected {CATALOG_KINDS}")
+    if not data:
+        raise CatalogError(f"the object_info has no node classes; expected {CATALOG_KINDS}")
+    for name, raw in data.items():
+        if isinstance(raw, dict) and "class_type" in raw and "input" not in raw:
+            raise CatalogError(f"this is an API-format workflow (node {name!r} has a class_type), not a catalog; "
+                               f"expected {CATALOG_KINDS}")
+        problem = _class_entry_problem(raw)
+        if problem is not None:
+            raise CatalogError(f"not an object_info document: class {name!r} {problem}; expected {CATALOG_KINDS}")
+
+
+def _class_entry_problem(raw: Any) -> str | None:
+    """Describe what keeps one value of an object_info from being a class entry, or return None."""
+    if not isinstance(raw, dict):
+        return f"is {_json_type(raw)}, not an object with 'input' and 'output'"
+    declared = raw.get("input")
+    if not isinstance(declared, dict):
+        found = "has no 'input'" if "input" not in raw else f"has an 'input' that is {_json_type(declared)}"
+        return f"{found}; a class entry's 'input' is an object of required, optional and hidden inputs"
+    for section in SECTIONS:
+        entries = declared.get(section)
+        if entries is not None and not isinstance(entries, dict):
+            return f"has an input section {section!r} that is {_json_type(entries)}, not an object of inputs"
+    if not isinstance(raw.get("output"), list):
+        found = "has no 'output'" if "output" not in raw else f"has an 'output' that is {_json_type(raw['output'])}"
+        return f"{found}; a class entry's 'output' is a list of output types"
+    for key in ("output_name", "output_is_list"):
+        if raw.get(key) is not None and not isinstance(raw[key], list):
+            return f"has an {key!r} that is {_json_type(raw[key])}, not a list"
+    if raw.get("input_order") is not None and not isinstance(raw["input_order"], dict):
+        return f"has an 'input_order' that is {_json_type(raw['input_order'])}, not an object"
+    return None
+
+
+def _json_type(value: Any) -> str:
+    """Name the JSON type of a parsed value, with an article, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
 
 
 def node_class_from_normalised(name: str, raw: dict[str, Any]) -> NodeClass:
@@ -375,10 +448,43 @@ class LazyClasses(MutableMapping[str, NodeClass]):
 
 def from_normalised(data: dict[str, Any]) -> Catalog:
     """Load a catalog written by ``wfc catalog import``; classes are built when first used."""
-    classes = data.get("classes") or {}
-    if not isinstance(classes, dict) or not all(isinstance(raw, dict) for raw in classes.values()):
-        raise CatalogError("field 'classes' must be an object of class name to class entry")
-    return Catalog(classes=LazyClasses(classes), source=data.get("source", {}), _digest=data.get("digest"))
+    check_normalised(data)
+    return Catalog(classes=LazyClasses(data["classes"]), source=data.get("source") or {}, _digest=data.get("digest"))
+
+
+def check_normalised(data: dict[str, Any]) -> None:
+    """Raise CatalogError unless a normalised catalog is well-formed at the top and class level.
+
+    This is one pass over the key sets of the entries, so loading stays fast. The inputs and
+    outputs of a class are checked when LazyClasses builds it.
+    """
+    unknown = sorted(set(data) - {"format", "digest", "source", "classes"})
+    if unknown:
+        raise CatalogError(f"unknown field{'s' if len(unknown) != 1 else ''} {', '.join(map(repr, unknown))} in a "
+                           f"{CATALOG_FORMAT} catalog; write the file again with `wfc catalog import`")
+    digest = data.get("digest")
+    if digest is not None and not (isinstance(digest, str) and digest.startswith("sha256:")):
+        raise CatalogError(f"field 'digest' must be a string 'sha256:<hex>', not {digest!r}")
+    if not isinstance(data.get("source", {}), dict):
+        raise CatalogError(f"field 'source' must be an object, not {_json_type(data['source'])}")
+    classes = data.get("classes")
+    if classes is None:
+        raise CatalogError("field 'classes' is missing; it must be an object of class name to class entry")
+    if not isinstance(classes, dict) or not classes:
+        found = "empty" if isinstance(classes, dict) else _json_type(classes)
+        raise CatalogError(f"field 'classes' is {found}; it must be an object of class name to class entry")
+
+    for name, raw in classes.items():
+        if not isinstance(raw, dict):
+            raise CatalogError(f"class {name!r} is {_json_type(raw)}, not a class entry object")
+        extra = raw.keys() - NORMALISED_CLASS_KEYS
+        if extra:
+            raise CatalogError(f"class {name!r} has unknown field{'s' if len(extra) != 1 else ''} "
+                               f"{', '.join(map(repr, sorted(extra)))}; write the file again with `wfc catalog import`")
+        for key in ("inputs", "outputs"):
+            if not isinstance(raw.get(key), list):
+                found = "no" if key not in raw else f"{_json_type(raw[key])} as"
+                raise CatalogError(f"class {name!r} has {found} {key!r}; it must be a list")
 
 
 def catalog_from_json(data: Any) -> Catalog:
@@ -390,19 +496,49 @@ def catalog_from_json(data: Any) -> Catalog:
     return from_object_info(data)
 
 
+def read_json_file(path: Path, what: str = "catalog", expected: str = CATALOG_KINDS,
+                   limit: int = MAX_CATALOG_BYTES) -> Any:
+    """Read and decode one JSON file of at most ``limit`` bytes; raise CatalogError naming ``path``.
+
+    ``what`` names the file in messages and ``expected`` describes what it should contain. NaN and
+    Infinity are rejected, since they are not JSON.
+    """
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(limit + 1)
+    except FileNotFoundError:
+        raise CatalogError(f"{path}: {what} file not found") from None
+    except IsADirectoryError:
+        raise CatalogError(f"{path}: is a folder, not a {what} file") from None
+    except OSError as exc:
+        raise CatalogError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from None
+    if len(raw) > limit:
+        raise CatalogError(f"{path}: the {what} file is over the limit of {limit:,} bytes; expected {expected}")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CatalogError(f"{path}: the {what} is not UTF-8 text (byte {exc.start} is invalid); "
+                           f"expected {expected}") from None
+
+    from wfc.graph import describe_decode_error, describe_number_error, reject_constant
+
+    try:
+        return json.loads(text, parse_constant=reject_constant)
+    except json.JSONDecodeError as exc:
+        where = f":{exc.lineno}:{exc.colno}" if text.strip() else ""
+        raise CatalogError(f"{path}{where}: {describe_decode_error(exc, text)}") from None
+    except RecursionError:
+        raise CatalogError(f"{path}: the JSON nests too deeply to parse; expected {expected}") from None
+    except ValueError as exc:
+        message, position = describe_number_error(exc, text, f"a {what}")
+        where = f":{position.line}:{position.column}" if position else ""
+        raise CatalogError(f"{path}{where}: {message}") from None
+
+
 def load_catalog(path: str | Path) -> Catalog:
     """Read a catalog file (normalised or raw ``object_info``); raise CatalogError when unusable."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CatalogError(f"{path}: catalog file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CatalogError(f"{path}: cannot read the catalog: {exc}") from None
-    try:
-        data = json.loads(text)
-    except (json.JSONDecodeError, RecursionError, ValueError) as exc:
-        raise CatalogError(f"{path}: the catalog is not valid JSON: {exc}") from None
+    data = read_json_file(path)
     try:
         catalog = catalog_from_json(data)
     except (KeyError, TypeError, AttributeError) as exc:

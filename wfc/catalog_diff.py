@@ -110,7 +110,8 @@ def _diff_input(class_type: str, before: InputSpec, after: InputSpec) -> list[Ch
     if before.section != after.section:
         breaking = after.section == "required"
         changes.append(Change("input_section_changed", class_type, breaking,
-                              f"{before.section} -> {after.section}" + ("; workflows without it now fail" if breaking else ""),
+                              f"moved from {before.section} to {after.section} inputs"
+                              + ("; workflows without it now fail" if breaking else ""),
                               input=name, old=before.section, new=after.section))
     if before.type != after.type:
         widened = _parts(before.type) <= _parts(after.type) or "*" in _parts(after.type)
@@ -173,29 +174,33 @@ def _diff_outputs(before: NodeClass, after: NodeClass) -> list[Change]:
     for index, output in enumerate(before.outputs):
         if index >= len(after.outputs):
             changes.append(Change("output_removed", before.name, True,
-                                  f"output {index} ({output.type}) removed; links that read it fail",
+                                  f"output removed ({output.type}); links that read it fail",
                                   output=index, old=output.type))
             continue
         new_type = after.outputs[index].type
         if new_type != output.type:
             narrowed = not (_parts(output.type) <= _parts(new_type))
             changes.append(Change("output_type_changed", before.name, narrowed,
-                                  f"output {index} type {output.type} -> {new_type}",
+                                  f"output type {output.type} -> {new_type}",
                                   output=index, old=output.type, new=new_type))
     for index in range(len(before.outputs), len(after.outputs)):
         changes.append(Change("output_added", before.name, False,
-                              f"new output {index} ({after.outputs[index].type})", output=index,
+                              f"new output ({after.outputs[index].type})", output=index,
                               new=after.outputs[index].type))
     return changes
 
 
 def format_text(changes: list[Change], old_name: str, new_name: str) -> str:
-    """Render changes one per line, breaking ones first, with a summary line."""
+    """Render changes one per line, breaking ones first, with a summary line.
+
+    A line is ``LABEL where: detail``; each detail names its kind of change ("1 option added:
+    'x'", "type INT -> FLOAT"), so the kind is not printed again.
+    """
     lines = []
     ordered = sorted(changes, key=lambda change: (not change.breaking, change.class_type, change.input or "", change.kind))
     for change in ordered:
         label = "BREAKING  " if change.breaking else "compatible"
-        lines.append(f"{label} {change.where}: {change.kind.replace('_', ' ')}: {change.detail}")
+        lines.append(f"{label} {change.where}: {change.detail}")
     breaking = sum(1 for change in changes if change.breaking)
     lines.append(f"{old_name} -> {new_name}: {len(changes)} change{'s' if len(changes) != 1 else ''}, {breaking} breaking")
     return "\n".join(lines)

@@ -12,8 +12,10 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-# Upper bound on the object_info body; a full installation with many node packs is a few MB.
-MAX_BODY_BYTES = 256 * 1024 * 1024
+from wfc.catalog import MAX_CATALOG_BYTES
+
+# Upper bound on the object_info body, the same as for a catalog file that wfc reads.
+MAX_BODY_BYTES = MAX_CATALOG_BYTES
 
 
 class PullError(Exception):
@@ -36,8 +38,10 @@ def _get_json(url: str, timeout: float) -> Any:
 
     if len(body) > MAX_BODY_BYTES:
         raise PullError(f"GET {url} returned more than {MAX_BODY_BYTES:,} bytes; not an object_info document")
+    from wfc.graph import reject_constant
+
     try:
-        return json.loads(body)
+        return json.loads(body, parse_constant=reject_constant)
     except (ValueError, RecursionError) as exc:
         raise PullError(f"GET {url} did not return JSON: {exc}") from None
 

@@ -77,8 +77,41 @@ def pointer(*tokens: object) -> str:
     return "".join("/" + escape_pointer(str(token)) for token in tokens)
 
 
-def _reject_constant(name: str) -> float:
+def reject_constant(name: str) -> float:
+    """Raise ValueError for NaN, Infinity and -Infinity; pass as ``json.loads(parse_constant=...)``."""
     raise ValueError(f"{name} is not valid JSON")
+
+
+def describe_decode_error(exc: json.JSONDecodeError, text: str) -> str:
+    """Word a JSON syntax error for a person: an empty file, a truncated one, or the decoder's message."""
+    if not text.strip():
+        return "the file is empty" if not text else "the file contains only whitespace"
+    message = exc.msg
+    if exc.pos >= len(text.rstrip()):
+        message += " (the file looks truncated)"
+    return f"invalid JSON: {message}"
+
+
+def describe_number_error(exc: ValueError, text: str, document: str = "a workflow") -> tuple[str, Position | None]:
+    """Word a ValueError of ``json.loads`` (NaN, Infinity, an integer with too many digits).
+
+    Python's JSON reader, which ComfyUI also uses, rejects integers longer than
+    ``sys.get_int_max_str_digits()`` (4300 by default). Returns the message and, for such an
+    integer, the position of its first digit.
+    """
+    import sys
+
+    digits = re.search(r"value has (\d+) digits", str(exc))
+    if digits is None:
+        return f"invalid JSON number: {exc}", None
+    count = int(digits.group(1))
+    message = (f"an integer has {count:,} digits, more than the {sys.get_int_max_str_digits():,} digits "
+               f"JSON numbers in {document} can have")
+    found = re.search(rf"(?<![\d.])\d{{{count}}}(?![\d.eE])", text)
+    if found is None:
+        return message, None
+    line = text.count("\n", 0, found.start()) + 1
+    return message, Position(line, found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1)
 
 
 def _line_starts(text: str) -> list[int]:
@@ -184,16 +217,14 @@ def parse_document(raw: bytes | str) -> Document:
             "too_deep", f"the JSON nests deeper than {MAX_DEPTH} levels; a workflow nests about 4")])
 
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=reject_constant)
     except json.JSONDecodeError as exc:
-        message = exc.msg
-        if exc.pos >= len(text.rstrip()):
-            message += " (the file looks truncated)"
         return Document(None, text, problems=[ParseProblem(
-            "invalid_json", f"invalid JSON: {message}", position=Position(exc.lineno, exc.colno))])
+            "invalid_json", describe_decode_error(exc, text), position=Position(exc.lineno, exc.colno))])
     except ValueError as exc:
         # NaN/Infinity (parse_constant) and integers past Python's digit limit land here.
-        return Document(None, text, problems=[ParseProblem("invalid_number", f"invalid JSON number: {exc}")])
+        message, position = describe_number_error(exc, text)
+        return Document(None, text, problems=[ParseProblem("invalid_number", message, position=position)])
     except RecursionError:
         return Document(None, text, problems=[ParseProblem(
             "too_deep", "the JSON nests too deeply to parse")])

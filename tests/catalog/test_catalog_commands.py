@@ -142,6 +142,19 @@ def test_diff_text_marks_breaking(tmp_path: Path):
     assert output.splitlines()[0].startswith("BREAKING   Gone: class removed")
 
 
+def test_diff_text_names_each_change_once(tmp_path: Path):
+    new = copy.deepcopy(OLD)
+    new["Loader"]["input"]["required"]["name"][0].append("c.safetensors")
+    new["Sampler"]["input"]["required"]["note"] = new["Sampler"]["input"]["optional"].pop("note")
+    new["Loader"]["output"] = ["MODEL", "CLIP"]
+    exit_code, output = _diff(tmp_path, new)
+    lines = output.splitlines()
+    assert "compatible Loader.name: 1 option added: 'c.safetensors'" in lines
+    assert "BREAKING   Sampler.note: moved from optional to required inputs; workflows without it now fail" in lines
+    assert "compatible Loader output 1: new output (CLIP)" in lines
+    assert not any("added: 1 option" in line or "output 1: new output 1" in line for line in lines)
+
+
 def test_diff_real_catalogs(shared: Path):
     result = CliRunner().invoke(main, ["catalog", "diff", str(ROOT / "worker" / "catalog.json"),
                                        str(shared / "catalog" / "comfyui-0.3.64-core.object_info.json"),

@@ -59,6 +59,27 @@ def test_truncated_file_named(tmp_path: Path):
     assert f"{path}:1:" in result.output
 
 
+@pytest.mark.parametrize(("content", "expected"), [
+    (b"", ":1:1: WFC101 error: the file is empty [invalid-json]"),
+    (b"\n  \n", ":3:1: WFC101 error: the file contains only whitespace [invalid-json]"),
+])
+def test_empty_file_named_empty(tmp_path: Path, content: bytes, expected: str):
+    path = _write(tmp_path, "blank", content)
+    result = CliRunner().invoke(main, ["lint", "--catalog", CATALOG, str(path)])
+    assert result.exit_code == 1
+    assert f"{path}{expected}" in result.output
+    assert "truncated" not in result.output
+
+
+def test_huge_integer_counts_digits(tmp_path: Path):
+    path = _write(tmp_path, "digits", b'{"1": {"class_type": "KSampler",\n "inputs": {"seed": ' + b"9" * 5000 + b"}}}")
+    result = CliRunner().invoke(main, ["lint", "--catalog", CATALOG, str(path)])
+    assert result.exit_code == 1
+    assert (f"{path}:2:21: WFC104 error: an integer has 5,000 digits, more than the 4,300 digits JSON numbers "
+            "in a workflow can have") in result.output
+    assert "sys.set_int_max_str_digits" not in result.output
+
+
 def test_overflowing_float_in_input(tmp_path: Path):
     path = _write(tmp_path, "overflow", b'{"1": {"class_type": "SaveImage", "inputs": {"images": ["1", 0], '
                   b'"filename_prefix": "x"}}, "2": {"class_type": "ImageScale", "inputs": {"image": ["3", 0], '

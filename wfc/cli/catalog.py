@@ -42,22 +42,20 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
-def _read_json(path: Path, what: str) -> Any:
+def _read_json(path: Path, what: str, expected: str) -> Any:
+    from wfc.catalog import CatalogError, read_json_file
+
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        _fail(f"{path}: {what} not found")
-    except (OSError, UnicodeDecodeError) as exc:
-        _fail(f"{path}: cannot read the {what}: {exc}")
-    except (ValueError, RecursionError) as exc:
-        _fail(f"{path}: the {what} is not valid JSON: {exc}")
+        return read_json_file(path, what, expected)
+    except CatalogError as exc:
+        _fail(str(exc))
 
 
 def read_packs(path: Path | None) -> dict[str, str]:
     """Read ``{pack label: [class, ...]}`` and return ``{class: pack label}``."""
     if path is None:
         return {}
-    data = _read_json(path, "pack list")
+    data = _read_json(path, "pack list", "a JSON object of pack label to a list of class names")
     if not isinstance(data, dict) or not all(isinstance(names, list) for names in data.values()):
         _fail(f"{path}: a pack list must be a JSON object of pack label -> list of class names")
     return {str(name): str(pack) for pack, names in data.items() for name in names}
@@ -79,7 +77,7 @@ def import_command(file: Path, output: Path, packs: Path | None, comfyui_version
     """Normalise a saved object_info dump (GET /object_info) into a catalog file."""
     from wfc.catalog import CatalogError, dump_catalog, from_object_info
 
-    data = _read_json(file, "object_info dump")
+    data = _read_json(file, "object_info dump", "the JSON of ComfyUI's GET /object_info")
     source: dict[str, Any] = {}
     version = comfyui_version or _version_from_name(file.name)
     if version:
