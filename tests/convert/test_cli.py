@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from tests.convert.uibuild import OBJECT_INFO, UIBuilder, checkpoint_to_save
@@ -60,24 +61,49 @@ def test_convert_errors_exit_one(tmp_path: Path) -> None:
     assert "MadeUpNode" in result.stderr
 
 
-def test_convert_api_file_is_usage_error(tmp_path: Path) -> None:
+def test_convert_api_file_is_finding(tmp_path: Path) -> None:
     workflow, catalog = write_inputs(tmp_path, {"1": {"class_type": "SaveImage", "inputs": {}}})
+    output = tmp_path / "api.json"
+
+    result = CliRunner().invoke(main, ["convert", str(workflow), "--catalog", str(catalog), "-o", str(output)])
+
+    assert result.exit_code == 1
+    assert f"{workflow}: WFC600 error: not an editor (UI-format) workflow: an API-format prompt" in result.stderr
+    assert not output.exists()
+
+
+@pytest.mark.parametrize(("content", "code", "message"), [
+    (b'{"nodes": [', "WFC101", ":1:12: WFC101 error: invalid JSON: Expecting value (the file looks truncated)"),
+    (b"", "WFC101", ":1:1: WFC101 error: the file is empty"),
+    (b'{"nodes": [\xff]}', "WFC101", ": WFC101 error: the file is not UTF-8 text"),
+    (b'{"nodes": [], "links": [], "x": NaN}', "WFC104", ": WFC104 error: invalid JSON number: NaN is not valid JSON"),
+    (b'{"nodes": ' + b"[" * 5000 + b"]" * 5000 + b"}", "WFC103", ": WFC103 error: the JSON nests deeper than"),
+])
+def test_convert_unparsable_is_finding(tmp_path: Path, content: bytes, code: str, message: str) -> None:
+    workflow = tmp_path / "broken.json"
+    workflow.write_bytes(content)
+    output = tmp_path / "api.json"
+
+    result = CliRunner().invoke(main, ["convert", str(workflow), "-o", str(output)])
+
+    assert result.exit_code == 1
+    assert f"{workflow}{message}" in result.stderr
+    assert "Traceback" not in result.output
+    assert result.stdout == ""
+    assert not output.exists()
+
+
+def test_convert_escapes_control_characters(tmp_path: Path) -> None:
+    builder = UIBuilder()
+    builder.node(1, "MadeUpNode", outputs=["IMAGE"], title="이름\n::error::injected\x1b[0m")
+    workflow, catalog = write_inputs(tmp_path, builder.document())
 
     result = CliRunner().invoke(main, ["convert", str(workflow), "--catalog", str(catalog)])
 
-    assert result.exit_code == 2
-    assert "not an editor (UI-format) workflow" in result.stderr
-
-
-def test_convert_invalid_json_is_usage_error(tmp_path: Path) -> None:
-    workflow = tmp_path / "broken.json"
-    workflow.write_text('{"nodes": [', encoding="utf-8")
-
-    result = CliRunner().invoke(main, ["convert", str(workflow)])
-
-    assert result.exit_code == 2
-    assert "broken.json" in result.stderr
-    assert "Traceback" not in result.output
+    [line] = [line for line in result.stderr.splitlines() if "WFC602" in line]
+    assert "(이름\\n::error::injected\\x1b[0m)" in line
+    assert "\x1b" not in result.stderr
+    assert not any(text.startswith("::") for text in result.stderr.splitlines())
 
 
 def test_convert_missing_catalog_is_usage_error(tmp_path: Path) -> None:

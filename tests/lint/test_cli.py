@@ -99,6 +99,32 @@ def test_sarif_format(tmp_path: Path):
     assert missing["properties"]["comfy_type"] == "required_input_missing"
 
 
+def _sarif_locations(output: str) -> tuple[dict, list[dict]]:
+    [run] = json.loads(output)["runs"]
+    return run, [result["locations"][0]["physicalLocation"]["artifactLocation"] for result in run["results"]]
+
+
+def test_sarif_relative_uri_encoded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    _write(tmp_path, "my flows/한글 #1.json", FAULTY)
+    monkeypatch.chdir(tmp_path)
+    run, locations = _sarif_locations(_lint("--format", "sarif", "my flows")[1])
+    assert locations[0] == {"uri": "my%20flows/%ED%95%9C%EA%B8%80%20%231.json", "uriBaseId": "%SRCROOT%"}
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.resolve().as_uri() + "/"
+
+
+def test_sarif_absolute_uri_is_file_uri(tmp_path: Path):
+    from urllib.parse import unquote, urlparse
+
+    path = _write(tmp_path, "dir x/f:1.json", FAULTY)
+    run, locations = _sarif_locations(_lint("--format", "sarif", str(path))[1])
+    uri = locations[0]["uri"]
+    assert "uriBaseId" not in locations[0]
+    assert uri == path.as_uri()
+    assert uri.startswith("file:///")
+    assert " " not in uri
+    assert unquote(urlparse(uri).path) == str(path)
+
+
 def test_github_format(tmp_path: Path):
     path = _write(tmp_path, "faulty.json", FAULTY)
     exit_code, output = _lint("--format", "github", str(path))
@@ -128,11 +154,60 @@ def test_folder_recursion_skips_manifests(tmp_path: Path):
     assert report["files"][0]["format"] == "artifact"
 
 
-def test_empty_folder_is_clean(tmp_path: Path):
+def test_empty_folder_is_usage_error(tmp_path: Path):
     (tmp_path / "workflows").mkdir()
-    exit_code, output = _lint("--strict", str(tmp_path / "workflows"))
-    assert exit_code == 0
-    assert output.strip() == "0 files checked: 0 errors, 0 warnings"
+    result = CliRunner().invoke(main, ["lint", "--catalog", CATALOG, "--strict", str(tmp_path / "workflows")])
+    assert result.exit_code == 2
+    assert f"no workflow files in {tmp_path / 'workflows'}" in result.stderr
+    assert "files checked" not in result.output
+
+
+def test_folder_without_workflows_named(tmp_path: Path):
+    _write(tmp_path, "clean.json", CLEAN)
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("not a workflow", encoding="utf-8")
+    _write(tmp_path, "other/x.manifest.json", {"parameters": {}})
+    _write(tmp_path, "other/.hidden/y.json", CLEAN)
+    result = CliRunner().invoke(main, ["lint", "--catalog", CATALOG, str(tmp_path / "clean.json"), str(tmp_path / "other")])
+    assert result.exit_code == 2
+    assert str(tmp_path / "other") in result.stderr
+    assert str(tmp_path / "clean.json") not in result.stderr
+
+
+def test_default_folders_empty_is_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / "pyproject.toml").write_text(f'[tool.wfc]\ncatalog = "{CATALOG}"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["lint"])
+    assert result.exit_code == 2
+    assert "nothing to lint" in result.stderr
+    (tmp_path / "workflows").mkdir()
+    result = CliRunner().invoke(main, ["lint"])
+    assert result.exit_code == 2
+    assert "no workflow files in workflows" in result.stderr
+
+
+def test_text_escapes_control_characters(tmp_path: Path):
+    title = "크기\n::error file=x.py,line=1::injected\r\n\x1b[2J\u202e"
+    data = {**FAULTY, "3": {**FAULTY["3"], "_meta": {"title": title}}}
+    path = _write(tmp_path, "title\nname.json", data)
+    exit_code, output = _lint(str(path))
+    lines = output.splitlines()
+    assert exit_code == 1
+    assert not any(line.startswith("::") for line in lines)
+    assert "\x1b" not in output
+    assert "\r" not in output
+    assert "\u202e" not in output
+    [finding] = [line for line in lines if " WFC202 " in line]
+    assert finding.startswith(str(tmp_path / "title\\nname.json") + ":")
+    assert '"크기\\n::error file=x.py,line=1::injected\\r\\n\\x1b[2J\\u202e"' in finding
+    assert lines[-1] == "1 file checked: 1 error, 2 warnings"
+
+
+def test_json_keeps_control_characters(tmp_path: Path):
+    data = {**FAULTY, "3": {**FAULTY["3"], "_meta": {"title": "a\nb"}}}
+    exit_code, output = _lint("--format", "json", str(_write(tmp_path, "t.json", data)))
+    [missing] = [diag for diag in json.loads(output)["files"][0]["diagnostics"] if diag["code"] == "WFC202"]
+    assert missing["title"] == "a\nb"
 
 
 def test_select_family_and_ignore_name(tmp_path: Path):

@@ -225,6 +225,26 @@ def test_self_loop_is_cycle(lint_dict):
     assert [diag.node for diag in lint_dict(data) if diag.code == "WFC113"] == ["8"]
 
 
+def test_self_link_message(lint_dict):
+    data = copy.deepcopy(CLEAN)
+    data["8"] = {"class_type": "ImageInvert", "inputs": {"image": ["8", 0]}}
+    [diagnostic] = [diag for diag in lint_dict(data) if diag.code == "WFC113"]
+    assert diagnostic.message == "node 8 links to itself (input 'image' reads the node's own output); it can never run"
+    assert diagnostic.input == "image"
+    data["9"] = {"class_type": "ImageBlend", "inputs": {"image1": ["9", 0], "image2": ["9", 0], "blend_factor": 0.5,
+                                                          "blend_mode": "normal"}}
+    [diagnostic] = [diag for diag in lint_dict(data) if diag.code == "WFC113" and diag.node == "9"]
+    assert diagnostic.message.startswith("node 9 links to itself (inputs 'image1', 'image2' read the node's own output)")
+
+
+def test_two_node_cycle_plural(lint_dict):
+    data = copy.deepcopy(CLEAN)
+    data["8"] = {"class_type": "ImageInvert", "inputs": {"image": ["9", 0]}}
+    data["9"] = {"class_type": "ImageInvert", "inputs": {"image": ["8", 0]}}
+    [diagnostic] = [diag for diag in lint_dict(data) if diag.code == "WFC113"]
+    assert diagnostic.message == "nodes 8, 9 form a cycle (8 -> 9 -> 8); none of them can run"
+
+
 def test_no_output_node(lint_dict):
     data = copy.deepcopy(CLEAN)
     del data["3"], data["7"]

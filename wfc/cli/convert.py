@@ -2,8 +2,10 @@
 
 Writes the prompt to ``-o`` (through a temporary file and a rename, so a failed run never leaves
 half a file) or to standard output, and prints conversion diagnostics to standard error.
-Exit codes: 0 converted cleanly, 1 conversion diagnostics at error severity, 2 usage error
-(unreadable file, not a UI workflow, unusable catalog).
+The exit codes follow ``wfc lint``. 0: converted cleanly. 1: findings, which are a file that is
+not valid JSON or not an editor workflow, or conversion diagnostics at error severity. 2: usage
+or configuration error, such as a file that does not exist or cannot be read, or an unusable
+catalog or settings file.
 """
 
 from __future__ import annotations
@@ -13,10 +15,14 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from wfc.diagnostics import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE, Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from wfc.graph import Document
 
 DEFAULT_CATALOG = Path("worker") / "catalog.json"
 
@@ -47,31 +53,64 @@ def _configured_catalog() -> Path:
     return configured if configured is not None else DEFAULT_CATALOG
 
 
-def _read_document(path: Path) -> dict:  # type: ignore[type-arg]
+def _read_document(path: Path) -> dict | None:  # type: ignore[type-arg]
+    """Return the editor document in ``path``, or None after reporting why its content is not one."""
+    from wfc.convert.codes import NOT_UI_FORMAT, make
     from wfc.graph import is_ui_format, parse_document
 
     try:
         raw = path.read_bytes()
+    except FileNotFoundError:
+        _fail(f"{path}: file not found")
     except OSError as exc:
         _fail(f"{path}: cannot read the file: {exc.strerror or exc}")
     document = parse_document(raw)
     if document.problems and document.data is None:
-        problem = document.problems[0]
-        where = f":{problem.position.line}:{problem.position.column}" if problem.position else ""
-        _fail(f"{path}{where}: {problem.message}")
+        for diagnostic in _parse_findings(path, document):
+            click.echo(_format(path, diagnostic), err=True)
+        return None
     if not is_ui_format(document.data):
-        _fail(f"{path}: not an editor (UI-format) workflow: it has no top-level 'nodes' list and 'links'; "
-              "an API-format prompt needs no conversion")
+        found = "an API-format prompt, which needs no conversion" if _looks_like_api(document.data) else \
+            "it has no top-level 'nodes' list and 'links'"
+        click.echo(_format(path, make(NOT_UI_FORMAT, f"not an editor (UI-format) workflow: {found}",
+                                      hint="pass a workflow saved by ComfyUI's editor (Workflow > Save)")), err=True)
+        return None
     return document.data  # type: ignore[no-any-return]
 
 
+def _parse_findings(path: Path, document: Document) -> list[Diagnostic]:
+    """Report why a file is not readable JSON, with the codes and wording of ``wfc lint``."""
+    from wfc.lint.context import LintContext
+    from wfc.lint.structure import report_parse_problems
+
+    ctx = LintContext(path=str(path), catalog=None, config=None, data=None, document=document)
+    report_parse_problems(ctx, document.problems)
+    for problem, diagnostic in zip(document.problems, ctx.diagnostics):
+        if problem.kind == "invalid_json":  # lint's hint names the API export, which this file is not
+            diagnostic.hint = "save the workflow again from ComfyUI's editor (Workflow > Save)"
+    return ctx.diagnostics
+
+
+def _looks_like_api(data: object) -> bool:
+    return isinstance(data, dict) and bool(data) and all(
+        isinstance(node, dict) and "class_type" in node for node in data.values())
+
+
 def _format(path: Path, diagnostic: Diagnostic) -> str:
-    where = f" node {diagnostic.node}" if diagnostic.node else ""
-    title = f" ({diagnostic.title})" if diagnostic.title else ""
-    text = f"{path}:{where}{title}: {diagnostic.code} {diagnostic.severity}: {diagnostic.message}"
+    """Render one finding as ``path[:line:col]: [node N (title): ]CODE severity: message (hint: ...)``."""
+    from wfc.lint.reporters.text_format import escape_controls
+
+    text = str(path)
+    if diagnostic.line is not None:
+        text += f":{diagnostic.line}:{diagnostic.column or 1}"
+    if diagnostic.node:
+        text += f": node {diagnostic.node}"
+    if diagnostic.title:
+        text += f" ({diagnostic.title})"
+    text += f": {diagnostic.code} {diagnostic.severity}: {diagnostic.message}"
     if diagnostic.hint:
         text += f" (hint: {diagnostic.hint})"
-    return text
+    return escape_controls(text)
 
 
 def _write_atomically(target: Path, text: str) -> None:
@@ -86,7 +125,8 @@ def _write_atomically(target: Path, text: str) -> None:
         raise
 
 
-@click.command("convert", epilog="Exit codes: 0 converted, 1 conversion errors, 2 usage or configuration error.")
+@click.command("convert", epilog="Exit codes: 0 converted, 1 findings (a file that is not an editor workflow, "
+                                 "conversion errors), 2 usage or configuration error.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the API-format prompt to this file instead of standard output.")
@@ -98,6 +138,8 @@ def convert(file: Path, output: Path | None, catalog_path: str | None) -> None:
     from wfc.convert import convert_ui
 
     data = _read_document(file)
+    if data is None:
+        sys.exit(EXIT_FINDINGS)
     catalog = _load_catalog(catalog_path)
     conversion = convert_ui(data, catalog)
 

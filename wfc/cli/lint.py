@@ -12,7 +12,7 @@ from wfc.diagnostics import EXIT_USAGE, Severity
 HELP_EPILOG = """\b
 Exit codes: 0 clean, 1 findings at or above the failing severity (errors; warnings too with
 --strict), 2 usage or configuration error (bad flag, unreadable catalog or settings, a path
-that does not exist, a file kind this installation cannot lint).
+that does not exist, a folder with no file to lint, a file kind this installation cannot lint).
 \b
 Rule selectors for --select and --ignore: a code (WFC202), a code prefix (WFC2), a rule name
 (required-input-missing) or a family (structure, catalog, graph, contract, models). Specs
@@ -130,6 +130,9 @@ def lint(
         use_contract=not no_contract,
     )
     targets = list(paths) or _default_targets(config)
+    if not targets:
+        _fail("nothing to lint: pass files or folders, or create the [tool.wfc] workflows and specs folders "
+              f"({config.path('workflows', 'workflows')}, {config.path('specs', 'specs')})")
     try:
         report = lint_paths(targets, catalog, config, options, fail_on=Severity.WARNING if strict else Severity.ERROR)
     except (UsageError, ConfigError) as exc:

@@ -121,19 +121,21 @@ def check(paths: tuple[Path, ...], config_path: Path | None, profile: str | None
 
     click.echo(f"profile {deployment.profile.name if deployment.profile else '-'}, files from "
                f"{deployment.files.description}")
+    from wfc.lint.reporters.text_format import escape_controls
+
     for result in report.files:
         for diagnostic in result.diagnostics:
             where = result.path
             if diagnostic.line:
                 where += f":{diagnostic.line}:{diagnostic.column or 1}"
-            click.echo(f"{where}: {diagnostic.code} {diagnostic.message}")
+            click.echo(escape_controls(f"{where}: {diagnostic.code} {diagnostic.message}"))
             if diagnostic.hint:
-                click.echo(f"    hint: {diagnostic.hint}")
+                click.echo(escape_controls(f"    hint: {diagnostic.hint}"))
     if not quiet:
         for checked in outcome.files:
             for item in checked.resolutions:
                 if item.location is not None:
-                    click.echo(f"{checked.path}: {describe_resolution(item)}")
+                    click.echo(escape_controls(f"{checked.path}: {describe_resolution(item)}"))
     inputs = sum(len(checked.resolutions) for checked in outcome.files)
     click.echo(f"{len(outcome.files)} file{'s' if len(outcome.files) != 1 else ''}, {inputs} model "
                f"input{'s' if inputs != 1 else ''}: {report.errors} error{'s' if report.errors != 1 else ''}, "

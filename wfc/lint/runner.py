@@ -378,11 +378,29 @@ def _looks_like_spec(path: Path) -> bool:
 
 def lint_paths(paths: Iterable[Path], catalog: Catalog | None, config: Config | None,
                options: LintOptions | None = None, fail_on: Severity = Severity.ERROR) -> Report:
-    """Lint every file under ``paths``; raise UsageError for a missing path or an unlintable file."""
+    """Lint every file under ``paths``.
+
+    Raise UsageError when ``paths`` is empty, a path does not exist, a folder contains no file
+    to lint, or a file cannot be linted in this installation.
+    """
     options = options or LintOptions()
-    files, missing = discover(paths)
+    paths = list(paths)
+    if not paths:
+        raise UsageError("nothing to lint: pass files or folders, or set workflows and specs in [tool.wfc]")
+    files: list[Path] = []
+    missing: list[str] = []
+    empty: list[str] = []
+    for path in paths:
+        found, absent = discover([path])
+        files += found
+        missing += absent
+        if not found and not absent:
+            empty.append(str(path))
     if missing:
         raise UsageError(f"path not found: {', '.join(missing)}")
+    if empty:
+        raise UsageError(f"no workflow files in {', '.join(empty)}: a folder is searched for *.json files "
+                         "(not *.manifest.json) and *.py specs that call Workflow(...)")
     report = Report(fail_on=fail_on)
     for path in files:
         report.files.append(lint_file(path, catalog, config, options))

@@ -444,14 +444,25 @@ def check_cycles(ctx: LintContext) -> None:
                   for node, children in successors.items() if node in remaining}
     for component in _strongly_connected(successors):
         if len(component) == 1:
-            only = component[0]
-            if only not in successors[only]:
-                continue
+            _report_self_link(ctx, component[0], successors)
+            continue
         members = sorted(component, key=_id_order)
         first = members[0]
         path = " -> ".join(members + [first])
         ctx.report("WFC113", f"nodes {', '.join(members)} form a cycle ({path}); none of them can run",
                    node=first, hint="remove one of the links that closes the cycle", extra={"cycle": members})
+
+
+def _report_self_link(ctx: LintContext, node_id: str, successors: dict[str, list[str]]) -> None:
+    """Report a node that reads one of its own outputs: the smallest cycle, with the input named."""
+    if node_id not in successors[node_id]:
+        return
+    inputs = [name for consumer, name, link in ctx.edges() if consumer == node_id and link.source == node_id]
+    named = ", ".join(repr(name) for name in inputs)
+    reads = "input {} reads" if len(inputs) == 1 else "inputs {} read"
+    ctx.report("WFC113", f"node {node_id} links to itself ({reads.format(named)} the node's own output); it can never run",
+               node=node_id, input=inputs[0] if inputs else None,
+               hint="link the input to another node's output", extra={"cycle": [node_id]})
 
 
 def _id_order(node_id: str) -> tuple[int, int | str]:

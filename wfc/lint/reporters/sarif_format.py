@@ -3,12 +3,19 @@
 Each finding is a result with the rule's code as ``ruleId``, a physical location (file, line,
 column) when known and the JSON pointer as a logical location. wfc's own fields (node, input,
 ComfyUI error type, hint) go into the result's ``properties``.
+
+An ``artifactLocation.uri`` is a URI reference (SARIF 2.1.0, section 3.4.3): a relative path is
+percent-encoded and resolved against ``%SRCROOT%``, the folder wfc ran in, which the run's
+``originalUriBaseIds`` gives as a ``file://`` URI; an absolute path becomes a ``file://`` URI.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from wfc import __version__
 from wfc.diagnostics import Report, Severity
@@ -39,6 +46,26 @@ def _rule_entries(codes: list[str]) -> tuple[list[dict[str, Any]], dict[str, int
     return entries, index
 
 
+SOURCE_ROOT = "%SRCROOT%"
+
+
+def artifact_location(path: str) -> dict[str, str]:
+    """Return the SARIF artifactLocation of a file path: a URI reference, with a base id when relative."""
+    local = Path(path)
+    if local.is_absolute():
+        return {"uri": local.as_uri()}
+    return {"uri": quote(local.as_posix()), "uriBaseId": SOURCE_ROOT}
+
+
+def _base_ids() -> dict[str, Any]:
+    """Return the run's originalUriBaseIds: ``%SRCROOT%`` is the current folder, with a trailing slash."""
+    try:
+        folder = Path(os.getcwd())
+    except OSError:
+        return {}  # the current folder was removed; consumers fall back to their own source root
+    return {SOURCE_ROOT: {"uri": folder.as_uri().rstrip("/") + "/"}}
+
+
 def render(report: Report) -> str:
     codes = sorted({diag.code for result in report.files for diag in result.diagnostics})
     rules, index = _rule_entries(codes)
@@ -46,7 +73,7 @@ def render(report: Report) -> str:
     for result in report.files:
         for diagnostic in result.diagnostics:
             location: dict[str, Any] = {
-                "physicalLocation": {"artifactLocation": {"uri": (diagnostic.path or result.path).replace("\\", "/")}},
+                "physicalLocation": {"artifactLocation": artifact_location(diagnostic.path or result.path)},
             }
             if diagnostic.line is not None:
                 region = {"startLine": diagnostic.line}
@@ -82,6 +109,7 @@ def render(report: Report) -> str:
                 "version": __version__,
                 "rules": rules,
             }},
+            "originalUriBaseIds": _base_ids(),
             "results": results,
         }],
     }
