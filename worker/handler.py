@@ -12,9 +12,10 @@ import logging
 import os
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor, wait
 from typing import Any
 
-from worker.artifacts import RESERVED_INPUTS, Artifact, select_artifact, validate_input
+from worker.artifacts import RESERVED_INPUTS, Artifact, Parameter, select_artifact, validate_input
 from worker.comfy import PromptRejected
 from worker.errors import JobError
 from worker.netguard import FetchPolicy
@@ -28,6 +29,7 @@ from worker.supervisor import ComfyStartError
 log = logging.getLogger("worker")
 
 STATE: WorkerState | None = None
+MAX_STAGING_THREADS = 4  # image parameters of one job staged at the same time
 
 
 class ProgressReporter:
@@ -57,13 +59,8 @@ class ProgressReporter:
 def bind_parameters(state: WorkerState, artifact: Artifact, job_id: str, job_input: dict[str, Any],
                     graph: dict[str, Any], staged: StagedImages, token: str) -> None:
     """Write job values into the bound node inputs; stage every image parameter."""
-    settings = state.settings
-    limits = ImageLimits(settings.max_image_bytes, settings.max_image_pixels)
-    policy = FetchPolicy(settings.max_image_bytes, settings.url_timeout_s, settings.url_max_redirects,
-                         settings.allow_loopback_urls)
-    fetch_s3 = state.storage.download if state.storage is not None else None
-
     supplied = set()
+    images: list[tuple[str, Parameter, Any]] = []
     for key, value in job_input.items():
         if key in RESERVED_INPUTS:
             continue
@@ -73,12 +70,15 @@ def bind_parameters(state: WorkerState, artifact: Artifact, job_id: str, job_inp
         supplied.add(param.name)
 
         if param.kind == "image":
-            data = read_source(value, key, limits, policy, fetch_s3)
-            extension = verify_image(data, key, limits)
-            value = stage_image(data, extension, settings.comfyui_input_dir, token, param.name, staged)
-            log.info("job %s: staged %s as %s (%d bytes)", job_id, key, value, len(data))
+            images.append((key, param, value))
+            continue
         for node_id, input_name in param.bindings:
             graph[node_id]["inputs"][input_name] = value
+
+    names = stage_images(state, job_id, images, staged, token)
+    for (_key, param, _value), name in zip(images, names):
+        for node_id, input_name in param.bindings:
+            graph[node_id]["inputs"][input_name] = name
 
     missing = [param for param in artifact.image_parameters if param.name not in supplied]
     if missing:
@@ -90,6 +90,36 @@ def bind_parameters(state: WorkerState, artifact: Artifact, job_id: str, job_inp
             [{"class": "missing_image_input", "path": f"input.{param.name}", "message": f"input.{param.name} is missing"}
              for param in missing],
         )
+
+
+def stage_images(state: WorkerState, job_id: str, images: list[tuple[str, Parameter, Any]],
+                 staged: StagedImages, token: str) -> list[str]:
+    """Read, verify and write each (input key, parameter, value); return the staged file names in order.
+
+    Several images are staged in parallel threads, because downloads wait on the network and
+    Pillow (13) releases the GIL while it decodes pixels. Every image finishes before an error is
+    raised, so ``staged`` lists every file written, and the error is the first in job-input order.
+    """
+    settings = state.settings
+    limits = ImageLimits(settings.max_image_bytes, settings.max_image_pixels)
+    policy = FetchPolicy(settings.max_image_bytes, settings.url_timeout_s, settings.url_max_redirects,
+                         settings.allow_loopback_urls)
+    fetch_s3 = state.storage.download if state.storage is not None else None
+
+    def stage_one(key: str, param: Parameter, value: Any) -> str:
+        data = read_source(value, key, limits, policy, fetch_s3)
+        extension = verify_image(data, key, limits)
+        name = stage_image(data, extension, settings.comfyui_input_dir, token, param.name, staged)
+        log.info("job %s: staged %s as %s (%d bytes)", job_id, key, name, len(data))
+        return name
+
+    if len(images) <= 1:
+        return [stage_one(*image) for image in images]
+
+    with ThreadPoolExecutor(max_workers=min(len(images), MAX_STAGING_THREADS), thread_name_prefix=f"stage-{token}") as pool:
+        futures = [pool.submit(stage_one, *image) for image in images]
+        wait(futures)
+    return [future.result() for future in futures]
 
 
 def isolate_outputs(graph: dict[str, Any], token: str) -> str:
@@ -171,6 +201,7 @@ def run_job(state: WorkerState, job_id: str, job: dict[str, Any]) -> dict[str, A
             deadline=time.monotonic() + timeout_s,
             timeout_s=timeout_s,
             crashed=state.supervisor.crashed if state.supervisor else (lambda: None),
+            supervised=state.supervisor is not None,
             on_progress=ProgressReporter(job),
             use_websocket=settings.use_websocket,
             poll_s=settings.history_poll_s,

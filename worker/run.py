@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 
 TERMINAL_EVENTS = ("execution_success", "execution_error", "execution_interrupted")
 UNAVAILABLE_GRACE_S = 10.0  # how long an external ComfyUI may refuse connections before the job fails
+HISTORY_SIGNAL_WAIT_S = 2.0  # how long to wait for "executing: null" after the terminal event
+CRASH_EXIT_WAIT_S = 1.0  # how long a dropped connection may precede the exit status of a crashed ComfyUI
 
 
 @dataclass
@@ -35,6 +37,7 @@ class RunContext:
     timeout_s: float
     crashed: Callable[[], int | None]  # exit code of a supervised ComfyUI, None while it runs
     on_progress: Callable[[dict[str, Any]], None]
+    supervised: bool = False  # whether this worker started ComfyUI, so crashed() can ever report an exit
     use_websocket: bool = True
     poll_s: float = 0.25
     interrupt_grace_s: float = 10.0
@@ -75,12 +78,25 @@ def _open_websocket(context: RunContext, stack: ExitStack) -> Any:
 
 
 def _follow_websocket(socket: Any, prompt_id: str, context: RunContext) -> tuple[str, dict[str, Any]] | None:
-    """Read messages until this prompt ends; return the terminal event, or None to fall back to polling."""
+    """Read messages until this prompt's history is written; return its terminal event.
+
+    ComfyUI 0.3.64 sends the terminal event (``execution_success``, ``execution_error``,
+    ``execution_interrupted``) while the prompt still runs, writes the history entry after that,
+    and only then sends ``executing`` with ``node: null``. Waiting for that last message saves a
+    ``/history`` poll interval per job. Returns None to fall back to polling when the websocket
+    closes, and returns the terminal event alone when ``executing`` does not follow within
+    HISTORY_SIGNAL_WAIT_S.
+    """
     from websockets.exceptions import ConnectionClosed
 
+    terminal: tuple[str, dict[str, Any]] | None = None
+    give_up_at = context.deadline
     while True:
         _check_alive(context)
-        if time.monotonic() > context.deadline:
+        now = time.monotonic()
+        if terminal is not None and now > give_up_at:
+            return terminal
+        if now > context.deadline:
             _interrupt_and_fail(prompt_id, context)
         try:
             message = socket.recv(timeout=0.5)
@@ -88,11 +104,13 @@ def _follow_websocket(socket: Any, prompt_id: str, context: RunContext) -> tuple
             continue
         except ConnectionClosed as exc:
             _check_alive(context)
+            if terminal is not None:
+                return terminal
             log.warning("job %s: websocket closed (%s); polling /history instead", context.job_id, exc)
             return None
 
         if isinstance(message, bytes):
-            continue  # binary preview frames: 4-byte event type, 4-byte image type, image bytes
+            continue  # binary frames: previews (event 1, 2, 4) and progress text (event 3)
         try:
             parsed = json.loads(message)
         except ValueError:
@@ -105,8 +123,11 @@ def _follow_websocket(socket: Any, prompt_id: str, context: RunContext) -> tuple
             context.on_progress({"stage": "running", "node": data.get("node"), "value": data.get("value"), "max": data.get("max")})
         elif kind == "executing" and data.get("node") is not None:
             context.on_progress({"stage": "executing", "node": data.get("node")})
+        elif kind == "executing" and data.get("prompt_id") == prompt_id:
+            return terminal  # node null: the history entry is written
         elif kind in TERMINAL_EVENTS and data.get("prompt_id") == prompt_id:
-            return kind, data
+            terminal = (kind, data)
+            give_up_at = min(context.deadline, time.monotonic() + HISTORY_SIGNAL_WAIT_S)
 
 
 def _wait_for_history(prompt_id: str, context: RunContext) -> dict[str, Any]:
@@ -139,8 +160,17 @@ def _check_alive(context: RunContext) -> None:
 
 
 def _unavailable(context: RunContext, message: str) -> JobError:
-    _check_alive(context)
-    return JobError("comfyui_unavailable", message)
+    """Classify a refused or dropped connection: a crash of the supervised ComfyUI, or unavailable.
+
+    A process that dies closes its sockets a moment before its exit status can be read, so a
+    supervised ComfyUI gets CRASH_EXIT_WAIT_S to show up as exited.
+    """
+    wait_until = time.monotonic() + (CRASH_EXIT_WAIT_S if context.supervised else 0.0)
+    while True:
+        _check_alive(context)
+        if time.monotonic() >= wait_until:
+            return JobError("comfyui_unavailable", message)
+        time.sleep(0.05)
 
 
 def _interrupt_and_fail(prompt_id: str, context: RunContext) -> None:

@@ -3,7 +3,8 @@
 Run: ``python tests/worker/standin.py --port N --root DIR [--catalog worker/catalog.json]``.
 It validates prompts against a wfc catalog with ComfyUI's error shapes, runs a few image nodes
 for real and fakes the rest (see standin_nodes), keeps a history, and streams the same websocket
-messages ComfyUI sends to the submitting client. Test-only fault switches are set with
+messages ComfyUI sends to the submitting client. Execution order and the output cache follow
+ComfyUI's (see standin_graph). Test-only fault switches are set with
 ``POST /standin/fault {"mode": ...}``:
 
 - ``crash``: the process exits (code 3) while the next prompt runs;
@@ -27,6 +28,7 @@ import struct
 import sys
 import threading
 import time
+import traceback
 import uuid
 from pathlib import Path
 from typing import Any
@@ -35,13 +37,15 @@ from aiohttp import web
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from standin_graph import execution_order, is_changed_values, is_link, signatures  # noqa: E402
 from standin_nodes import Executor  # noqa: E402
-from standin_validate import validate_prompt  # noqa: E402
+from standin_validate import full_type_name, validate_prompt  # noqa: E402
 from wfc.catalog import Catalog, load_catalog  # noqa: E402
 
 log = logging.getLogger("standin")
 
-PREVIEW_IMAGE = 1  # binary event type of ComfyUI's preview frames
+PREVIEW_IMAGE = 1  # binary event types of ComfyUI's websocket frames
+TEXT = 3
 PNG_FORMAT = 2
 
 
@@ -88,6 +92,47 @@ def object_info_of(catalog: Catalog, input_dir: Path) -> dict[str, Any]:
     return info
 
 
+def format_value(value: Any) -> Any:
+    """Render an input value for ``current_inputs`` of execution_error, as ComfyUI does."""
+    if value is None or isinstance(value, (int, float, bool, str)):
+        return value
+    return str(value)
+
+
+class ProgressStates:
+    """The per-node progress of one prompt, sent as ComfyUI 0.3.64's ``progress_state`` messages.
+
+    Every change sends the state of all nodes that have started: ``running`` with value 0 of 1
+    when a node starts, the step count while it reports progress, ``finished`` when it ends.
+    """
+
+    def __init__(self, standin: "StandIn", prompt_id: str, client_id: str | None):
+        self.standin = standin
+        self.prompt_id = prompt_id
+        self.client_id = client_id
+        self.nodes: dict[str, dict[str, Any]] = {}
+
+    def start(self, node_id: str) -> None:
+        self.nodes[node_id] = {"value": 0.0, "max": 1.0, "state": "running"}
+        self._send()
+
+    def update(self, node_id: str, value: float, maximum: float) -> None:
+        self.nodes[node_id] = {"value": value, "max": maximum, "state": "running"}
+        self._send()
+
+    def finish(self, node_id: str) -> None:
+        entry = self.nodes.setdefault(node_id, {"value": 0, "max": 1, "state": "pending"})
+        entry["value"] = entry["max"]
+        entry["state"] = "finished"
+        self._send()
+
+    def _send(self) -> None:
+        nodes = {node_id: {**entry, "node_id": node_id, "prompt_id": self.prompt_id, "display_node_id": node_id,
+                           "parent_node_id": None, "real_node_id": node_id}
+                 for node_id, entry in self.nodes.items()}
+        self.standin.send("progress_state", {"prompt_id": self.prompt_id, "nodes": nodes}, self.client_id)
+
+
 class StandIn:
     def __init__(self, catalog: Catalog, root: Path):
         self.catalog = catalog
@@ -102,8 +147,10 @@ class StandIn:
         self.pending: list[tuple[float, str, dict, dict, list[str]]] = []
         self.running: dict[str, tuple] = {}
         self.history: dict[str, dict[str, Any]] = {}
+        self.cache: dict[str, tuple[tuple[Any, ...], dict[str, Any] | None]] = {}  # signature -> (outputs, ui)
         self.number = 0
         self.prompts_received = 0
+        self.history_requests: dict[str, int] = {}  # prompt id -> GET /history/{id} count, for tests
         self.fault: str | None = None
         self.interrupt_flag = threading.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -121,6 +168,12 @@ class StandIn:
         image.save(buffer, format="PNG")
         frame = struct.pack(">I", PREVIEW_IMAGE) + struct.pack(">I", PNG_FORMAT) + buffer.getvalue()
         self._deliver(lambda ws: ws.send_bytes(frame), client_id)
+
+    def send_text(self, node_id: str, text: str) -> None:
+        """Send a progress text frame to every client, as ComfyUI's send_progress_text does."""
+        node = node_id.encode("utf-8")
+        frame = struct.pack(">I", TEXT) + struct.pack(">I", len(node)) + node + text.encode("utf-8")
+        self._deliver(lambda ws: ws.send_bytes(frame), None)
 
     def _deliver(self, make, client_id: str | None) -> None:
         if client_id is None:
@@ -150,7 +203,11 @@ class StandIn:
             self.execute(item)
             with self.lock:
                 self.running.pop(item[1], None)
+            # ComfyUI's order: history written, then the queue status, then "executing" with node null.
             self.send("status", {"status": self.queue_info()}, None)
+            client_id = item[3].get("client_id")
+            if client_id is not None:
+                self.send("executing", {"node": None, "prompt_id": item[1]}, client_id)
 
     def execute(self, item: tuple) -> None:
         number, prompt_id, prompt, extra_data, outputs = item
@@ -164,22 +221,46 @@ class StandIn:
             self.send(event, data, client_id)
 
         message("execution_start", {"prompt_id": prompt_id})
-        message("execution_cached", {"nodes": [], "prompt_id": prompt_id})
-        results: dict[str, tuple] = {}
-        ui_outputs: dict[str, Any] = {}
+        is_changed = is_changed_values(prompt, self.input_dir)
+        keys = signatures(prompt, self.catalog, is_changed)
+        used = set(keys.values())
+        self.cache = {key: value for key, value in self.cache.items() if key in used}
+        cached = [node_id for node_id in prompt if keys[node_id] in self.cache]
+        message("execution_cached", {"nodes": cached, "prompt_id": prompt_id})
+
+        progress = ProgressStates(self, prompt_id, client_id)
+        metadata_prompt = {node_id: ({**node, "is_changed": [is_changed[node_id]]} if node_id in is_changed else node)
+                           for node_id, node in prompt.items()}
+        results = {node_id: self.cache[keys[node_id]][0] for node_id in cached}
         executed: list[str] = []
-        status = "success"
         current = None
+        current_inputs: dict[str, Any] = {}
+
+        def is_output(node_id: str) -> bool:
+            return self.catalog.get(prompt[node_id]["class_type"]).output_node
+
         try:
-            for node_id in self.order(prompt, outputs):
+            for node_id in execution_order(prompt, outputs, set(cached), is_output):
                 current = node_id
+                if node_id in results:  # a cached output node reports its earlier UI output
+                    self.send("executed", {"node": node_id, "display_node": node_id, "output": self.cache[keys[node_id]][1],
+                                           "prompt_id": prompt_id}, client_id)
+                    progress.finish(node_id)
+                    continue
+                progress.start(node_id)
                 self.send("executing", {"node": node_id, "display_node": node_id, "prompt_id": prompt_id}, client_id)
-                results[node_id], ui = self.run_node(prompt, node_id, results, prompt_id, client_id)
-                executed.append(node_id)
+                current_inputs = {}
+                inputs = self.resolve_inputs(prompt, node_id, results)
+                current_inputs = {name: [format_value(value)] for name, value in inputs.items()}
+                inputs.update(self.hidden_inputs(prompt, node_id, metadata_prompt, extra_data))
+                results[node_id], ui = self.run_node(prompt, node_id, inputs, prompt_id, client_id, progress)
+                self.cache[keys[node_id]] = (results[node_id], ui)
                 if ui is not None:
-                    ui_outputs[node_id] = ui
                     self.send("executed", {"node": node_id, "display_node": node_id, "output": ui, "prompt_id": prompt_id}, client_id)
+                progress.finish(node_id)
+                executed.append(node_id)
             message("execution_success", {"prompt_id": prompt_id})
+            status = "success"
         except Interrupted:
             status = "error"
             message("execution_interrupted", {"prompt_id": prompt_id, "node_id": current,
@@ -187,13 +268,16 @@ class StandIn:
         except Exception as exc:
             status = "error"
             node_id = exc.node_id if isinstance(exc, NodeFailure) else current
-            exception_type = exc.exception_type if isinstance(exc, NodeFailure) else type(exc).__name__
+            exception_type = exc.exception_type if isinstance(exc, NodeFailure) else full_type_name(type(exc))
             message("execution_error", {
                 "prompt_id": prompt_id, "node_id": node_id, "node_type": prompt[node_id]["class_type"],
-                "executed": executed, "exception_message": str(exc), "exception_type": exception_type,
-                "traceback": [], "current_inputs": {}, "current_outputs": executed,
+                "executed": executed, "exception_message": f"{exc}\n", "exception_type": exception_type,
+                "traceback": traceback.format_tb(exc.__traceback__), "current_inputs": current_inputs,
+                "current_outputs": list(prompt),
             })
 
+        ui_outputs = {node_id: self.cache[keys[node_id]][1] for node_id in prompt
+                      if keys[node_id] in self.cache and self.cache[keys[node_id]][1] is not None}
         self.history[prompt_id] = {
             "prompt": [number, prompt_id, prompt, extra_data, outputs],
             "outputs": ui_outputs,
@@ -201,38 +285,34 @@ class StandIn:
             "meta": {node: {"node_id": node, "display_node": node, "parent_node": None, "real_node_id": node}
                      for node in ui_outputs},
         }
-        self.send("executing", {"node": None, "prompt_id": prompt_id}, client_id)
 
-    def order(self, prompt: dict[str, Any], outputs: list[str]) -> list[str]:
-        ordered: list[str] = []
-        seen: set[str] = set()
+    def resolve_inputs(self, prompt: dict[str, Any], node_id: str, results: dict[str, tuple]) -> dict[str, Any]:
+        """Collect a node's input values: literals and the outputs of linked nodes."""
+        node_class = self.catalog.get(prompt[node_id]["class_type"])
+        inputs = {}
+        for name, value in prompt[node_id].get("inputs", {}).items():
+            spec = node_class.input(name)
+            if spec is None or spec.section == "hidden":
+                continue  # ComfyUI ignores inputs the class does not declare, and fills hidden ones itself
+            if is_link(value):
+                value = results[value[0]][int(value[1])]
+            inputs[name] = value
+        return inputs
 
-        def visit(node_id: str) -> None:
-            if node_id in seen:
-                return
-            seen.add(node_id)
-            for value in prompt[node_id].get("inputs", {}).values():
-                if isinstance(value, list) and len(value) == 2:
-                    visit(str(value[0]))
-            ordered.append(node_id)
+    def hidden_inputs(self, prompt: dict[str, Any], node_id: str, metadata_prompt: dict[str, Any],
+                      extra_data: dict[str, Any]) -> dict[str, Any]:
+        """The hidden inputs ComfyUI fills in, for the classes the stand-in runs for real."""
+        class_type = prompt[node_id]["class_type"]
+        if not hasattr(self.executor, "node_" + class_type):
+            return {}
+        values = {"PROMPT": metadata_prompt, "EXTRA_PNGINFO": extra_data.get("extra_pnginfo"), "UNIQUE_ID": node_id}
+        return {spec.name: values[spec.type] for spec in self.catalog.get(class_type).section("hidden") if spec.type in values}
 
-        for output_id in sorted(outputs):
-            visit(output_id)
-        return ordered
-
-    def run_node(self, prompt: dict, node_id: str, results: dict, prompt_id: str, client_id: str | None):
+    def run_node(self, prompt: dict, node_id: str, inputs: dict[str, Any], prompt_id: str, client_id: str | None,
+                 progress: "ProgressStates"):
         if self.interrupt_flag.is_set():
             raise Interrupted()
-        node = prompt[node_id]
-        class_type = node["class_type"]
-        node_class = self.catalog.get(class_type)
-        inputs = {}
-        for name, value in node.get("inputs", {}).items():
-            if node_class.input(name) is None:
-                continue  # ComfyUI ignores inputs the class does not declare
-            if isinstance(value, list) and len(value) == 2:
-                value = results[str(value[0])][value[1]]
-            inputs[name] = value
+        class_type = prompt[node_id]["class_type"]
 
         faked = not hasattr(self.executor, "node_" + class_type)
         if faked and self.fault == "crash":
@@ -253,26 +333,38 @@ class StandIn:
                 if self.interrupt_flag.is_set():
                     raise Interrupted()
                 time.sleep(0.01)
+                progress.update(node_id, step, steps)
                 self.send("progress", {"value": step, "max": steps, "prompt_id": prompt_id, "node": node_id}, client_id)
             outputs, ui = self.executor.run(class_type, inputs)
             from PIL import Image
 
             self.send_preview(Image.new("RGB", (8, 8), (step % 256, 0, 0)), client_id)
             return outputs, ui
-        return self.executor.run(class_type, inputs)
+
+        outputs, ui = self.executor.run(class_type, inputs)
+        if class_type == "GetImageSize":
+            width, height, batch_size = outputs
+            self.send_text(node_id, f"width: {width}, height: {height}\n batch size: {batch_size}")
+        return outputs, ui
 
     # --- HTTP --------------------------------------------------------------------------------
 
     async def post_prompt(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.prompts_received += 1
-        self.number += 1
-        number = body.get("number", self.number)
+        if "number" in body:
+            number = float(body["number"])
+        else:
+            number = self.number
+            if body.get("front"):
+                number = -number
+            self.number += 1
         if "prompt" not in body:
             error = {"type": "no_prompt", "message": "No prompt provided", "details": "No prompt provided", "extra_info": {}}
             return web.json_response({"error": error, "node_errors": {}}, status=400)
         prompt = body["prompt"]
-        prompt_id = str(body.get("prompt_id") or uuid.uuid4())
+        prompt_id = str(body.get("prompt_id", uuid.uuid4()))
+        # A malformed prompt raises here, and aiohttp responds with HTTP 500 as ComfyUI's server does.
         valid, error, outputs, node_errors = validate_prompt(prompt, self.catalog, self.input_dir)
         if not valid:
             return web.json_response({"error": error, "node_errors": node_errors}, status=400)
@@ -288,6 +380,7 @@ class StandIn:
 
     async def get_history(self, request: web.Request) -> web.Response:
         prompt_id = request.match_info["prompt_id"]
+        self.history_requests[prompt_id] = self.history_requests.get(prompt_id, 0) + 1
         entry = self.history.get(prompt_id)
         return web.json_response({prompt_id: entry} if entry else {})
 
@@ -352,18 +445,26 @@ class StandIn:
     async def get_object_info(self, request: web.Request) -> web.Response:
         return web.json_response(object_info_of(self.catalog, self.input_dir))
 
+    async def get_object_info_node(self, request: web.Request) -> web.Response:
+        info = object_info_of(self.catalog, self.input_dir)
+        node_class = request.match_info["node_class"]
+        return web.json_response({node_class: info[node_class]} if node_class in info else {})
+
     async def get_system_stats(self, request: web.Request) -> web.Response:
         return web.json_response({
-            "system": {"os": os.name, "python_version": sys.version, "embedded_python": False,
-                       "comfyui_version": "0.3.64", "pytorch_version": "stand-in", "argv": sys.argv,
-                       "ram_total": 0, "ram_free": 0},
-            "devices": [],
+            "system": {"os": os.name, "ram_total": 0, "ram_free": 0, "comfyui_version": "0.3.64",
+                       "required_frontend_version": "1.27.10", "installed_templates_version": "0.1.95",
+                       "required_templates_version": "0.1.95", "python_version": sys.version,
+                       "pytorch_version": "stand-in", "embedded_python": False, "argv": sys.argv},
+            "devices": [{"name": "cpu", "type": "cpu", "index": None, "vram_total": 0, "vram_free": 0,
+                         "torch_vram_total": 0, "torch_vram_free": 0}],
         })
 
     async def get_stats(self, request: web.Request) -> web.Response:
-        """Test-only counters: how many prompts arrived, and the files now in the input folder."""
+        """Test-only counters: prompts received, /history requests per prompt, files in the input folder."""
         files = sorted(name for name in os.listdir(self.input_dir))
-        return web.json_response({"prompts_received": self.prompts_received, "input_files": files})
+        return web.json_response({"prompts_received": self.prompts_received, "history_requests": self.history_requests,
+                                  "input_files": files})
 
     async def post_fault(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -381,6 +482,7 @@ class StandIn:
         app.router.add_post("/queue", self.post_queue)
         app.router.add_get("/queue", self.get_queue)
         app.router.add_get("/object_info", self.get_object_info)
+        app.router.add_get("/object_info/{node_class}", self.get_object_info_node)
         app.router.add_get("/system_stats", self.get_system_stats)
         app.router.add_post("/standin/fault", self.post_fault)
         app.router.add_get("/standin/stats", self.get_stats)

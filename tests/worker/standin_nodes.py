@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageChops
+from PIL.PngImagePlugin import PngInfo
 
 from wfc.catalog import Catalog
 
@@ -127,12 +128,16 @@ class Executor:
     def node_ImageBlend(self, image1: Image.Image, image2: Image.Image, blend_factor: float, blend_mode: str, **_: Any):
         if image2.size != image1.size:
             image2 = image2.resize(image1.size, Image.Resampling.BICUBIC)
+        # NOTE: Pillow's soft_light formula differs from ComfyUI's (which uses sqrt above 0.25), so
+        # soft_light pixels differ slightly; the other modes match up to 8-bit rounding.
         modes = {"normal": lambda a, b: b, "multiply": ImageChops.multiply, "screen": ImageChops.screen,
+                 "overlay": ImageChops.overlay, "soft_light": ImageChops.soft_light,
                  "difference": ImageChops.difference}
-        blended = modes.get(blend_mode, modes["normal"])(image1, image2)
+        blended = modes[blend_mode](image1, image2)
         return (Image.blend(image1, blended, blend_factor),), None
 
-    def _save(self, images: Image.Image, folder: Path, folder_type: str, filename_prefix: str) -> dict[str, Any]:
+    def _save(self, images: Image.Image, folder: Path, folder_type: str, filename_prefix: str,
+              prompt: dict[str, Any] | None, extra_pnginfo: dict[str, Any] | None, compress_level: int) -> dict[str, Any]:
         prefix = filename_prefix.replace("\\", "/")
         subfolder, _, base = prefix.rpartition("/")
         target = (folder / subfolder).resolve()
@@ -141,11 +146,20 @@ class Executor:
         target.mkdir(parents=True, exist_ok=True)
         counter = next_counter(target, base)
         name = f"{base}_{counter:05}_.png"
-        images.save(target / name, format="PNG", compress_level=4)
+
+        # ComfyUI embeds the prompt (with each node's IS_CHANGED value) and extra_pnginfo as text chunks.
+        metadata = PngInfo()
+        if prompt is not None:
+            metadata.add_text("prompt", json.dumps(prompt))
+        for key, value in (extra_pnginfo or {}).items():
+            metadata.add_text(key, json.dumps(value))
+        images.save(target / name, format="PNG", pnginfo=metadata, compress_level=compress_level)
         return {"images": [{"filename": name, "subfolder": subfolder, "type": folder_type}]}
 
-    def node_SaveImage(self, images: Image.Image, filename_prefix: str = "ComfyUI", **_: Any):
-        return (), self._save(images, self.output_dir, "output", filename_prefix)
+    def node_SaveImage(self, images: Image.Image, filename_prefix: str = "ComfyUI", prompt: dict[str, Any] | None = None,
+                       extra_pnginfo: dict[str, Any] | None = None, **_: Any):
+        return (), self._save(images, self.output_dir, "output", filename_prefix, prompt, extra_pnginfo, 4)
 
-    def node_PreviewImage(self, images: Image.Image, **_: Any):
-        return (), self._save(images, self.temp_dir, "temp", "ComfyUI_temp_preview")
+    def node_PreviewImage(self, images: Image.Image, prompt: dict[str, Any] | None = None,
+                          extra_pnginfo: dict[str, Any] | None = None, **_: Any):
+        return (), self._save(images, self.temp_dir, "temp", "ComfyUI_temp_preview", prompt, extra_pnginfo, 1)

@@ -206,3 +206,34 @@ def test_comfy_start_failure_no_loop(workflows, make_settings, tmp_path):
 
     assert result["error_class"] == "worker_not_ready"
     assert "ComfyUI exited with code 1 while starting" in result["error"]
+
+
+class ClosedPortClient:
+    """A ComfyClient stand-in whose submit fails the way a connection to a dying process does."""
+
+    base_url = "http://127.0.0.1:9"
+    ws_url = "ws://127.0.0.1:9"
+
+    def submit(self, prompt, client_id):
+        from worker.comfy import ComfyUnavailable
+
+        raise ComfyUnavailable("POST /prompt: ConnectionError: Remote end closed connection without response")
+
+
+@pytest.mark.parametrize("supervised, error_class", [(True, "comfyui_crashed"), (False, "comfyui_unavailable")])
+def test_dropped_connection_before_exit_status(supervised, error_class):
+    from worker.errors import JobError
+    from worker.run import RunContext, run_prompt
+
+    exit_visible_at = time.monotonic() + 0.3  # the exit status shows up after the connection drops
+
+    def crashed():
+        return 3 if supervised and time.monotonic() >= exit_visible_at else None
+
+    context = RunContext(client=ClosedPortClient(), client_id="c", deadline=time.monotonic() + 30, timeout_s=30,
+                         crashed=crashed, on_progress=lambda update: None, supervised=supervised, use_websocket=False)
+
+    with pytest.raises(JobError) as raised:
+        run_prompt({}, context)
+
+    assert raised.value.error_class == error_class
