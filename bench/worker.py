@@ -1,8 +1,9 @@
 """The worker's own overhead per job, measured against the ComfyUI stand-in.
 
-Each step is timed on its own (median of several runs): JSON Schema validation of a job with a
-1024x1024 PNG, staging that PNG (decode, verify, write), binding parameters into the graph,
-collecting the output from ``/view``, and base64-encoding it. The last line is a whole job of
+Each step is timed on its own as the median of several runs. The steps are JSON Schema
+validation of a job with two 1024x1024 PNGs, staging one PNG (base64 decode, Pillow verification,
+write) with its two main parts, and binding the parameters of a job with two images, which are
+staged in parallel. Then come collecting the output from ``/view`` and base64-encoding it. The last line is a whole job of
 the plate_composite graph through ``process_job`` against the stand-in, which includes the
 stand-in's own Pillow work and so is an upper bound of the overhead.
 """
@@ -56,7 +57,7 @@ def run() -> list[tuple[str, float, str]]:
 
     from worker.artifacts import load_artifacts, validate_input
     from worker.handler import bind_parameters, isolate_outputs, process_job
-    from worker.outputs import list_output_files
+    from worker.outputs import encode_base64, list_output_files
     from worker.settings import Settings
     from worker.staging import ImageLimits, StagedImages, job_token, read_source, stage_image, verify_image
     from worker.netguard import FetchPolicy
@@ -102,6 +103,9 @@ def run() -> list[tuple[str, float, str]]:
                 staged.cleanup()
 
             results.append(("staging one 1024x1024 PNG (decode, verify, write)", _median_ms(stage_once), "ms"))
+            data = read_source(encoded, "load_image", limits, policy, None)
+            results.append(("  of which base64 decoding", _median_ms(lambda: read_source(encoded, "load_image", limits, policy, None)), "ms"))
+            results.append(("  of which verifying (Pillow, full pixel decode)", _median_ms(lambda: verify_image(data, "load_image", limits)), "ms"))
 
             def bind_once() -> None:
                 staged = StagedImages(input_dir)
@@ -127,7 +131,7 @@ def run() -> list[tuple[str, float, str]]:
                     output_file.data = state.client.view(output_file.filename, output_file.subfolder, output_file.folder_type)
 
             results.append(("collecting a 1024x1024 output via /view", _median_ms(collect_once), "ms"))
-            results.append(("base64 encoding of that output", _median_ms(lambda: base64.b64encode(output_bytes)), "ms"))
+            results.append(("base64 encoding of that output", _median_ms(lambda: encode_base64(output_bytes)), "ms"))
             results.append(("whole plate_composite job via stand-in (upper bound)",
                             _median_ms(lambda: process_job(state, plate_job), repeat=5), "ms"))
         finally:

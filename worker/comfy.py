@@ -94,10 +94,12 @@ class ComfyClient:
         return answer.get(prompt_id)
 
     def view(self, filename: str, subfolder: str, folder_type: str) -> bytes:
+        """Download one file; the body is read in one call, not in requests' 10 KB chunks."""
         query = urlencode({"filename": filename, "subfolder": subfolder, "type": folder_type})
-        response = self._request("GET", f"/view?{query}", timeout=max(self.timeout_s, 120.0))
-        response.raise_for_status()
-        return response.content
+        response = self._request("GET", f"/view?{query}", timeout=max(self.timeout_s, 120.0), stream=True)
+        with response:
+            response.raise_for_status()
+            return response.raw.read(decode_content=True)
 
     def interrupt(self, prompt_id: str | None = None) -> None:
         body = {"prompt_id": prompt_id} if prompt_id else {}

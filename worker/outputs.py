@@ -9,7 +9,6 @@ requested, and always when the upload failed after its retries, so no output is 
 
 from __future__ import annotations
 
-import base64
 import logging
 import mimetypes
 import shutil
@@ -17,6 +16,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+import pybase64
 
 from worker.comfy import ComfyClient
 from worker.errors import JobError
@@ -133,6 +134,11 @@ class Storage:
         return data
 
 
+def encode_base64(data: bytes) -> str:
+    """Encode an output file for the job result; pybase64's SIMD encoder is many times faster than base64's."""
+    return pybase64.b64encode_as_string(data)
+
+
 def build_results(files: list[OutputFile], job_id: str, settings: Settings, storage: Storage | None) -> tuple[list[dict[str, Any]], list[str]]:
     """Upload and/or encode every file; return the result entries and the upload failures."""
     results = []
@@ -159,7 +165,7 @@ def build_results(files: list[OutputFile], job_id: str, settings: Settings, stor
                 failures.append(f"{output_file.filename}: {exc}")
                 entry["upload_error"] = str(exc)
         if settings.include_output_base64 or not uploaded:
-            entry["base64"] = base64.b64encode(output_file.data).decode("ascii")
+            entry["base64"] = encode_base64(output_file.data)
         results.append(entry)
     return results, failures
 

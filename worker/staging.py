@@ -9,7 +9,6 @@ never chooses a path. ``StagedImages.cleanup()`` deletes them when the job ends.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import io
 import logging
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import pybase64
 from PIL import Image, UnidentifiedImageError
 
 from worker.errors import JobError
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 FORMAT_EXTENSIONS = {"PNG": "png", "JPEG": "jpg", "WEBP": "webp"}
 DATA_URI = re.compile(r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[\w.+-]+=[\w.+-]+)*)(?P<b64>;base64)?,", re.I)
 SAFE_NAME = re.compile(r"[^A-Za-z0-9_-]+")
+BASE64_WHITESPACE = b" \t\n\r\x0b\x0c"  # ASCII whitespace, e.g. the line breaks of MIME-style base64
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,30 @@ def job_token(job_id: str) -> str:
 
 
 def decode_base64(text: str, parameter: str, max_bytes: int) -> bytes:
-    """Decode strict base64 (whitespace allowed); raise JobError naming the parameter when invalid."""
-    compact = "".join(text.split())
-    if len(compact) * 3 // 4 > max_bytes:
+    """Decode strict base64 (ASCII whitespace allowed); raise JobError naming the parameter when invalid.
+
+    pybase64's validating decoder is SIMD-accelerated. On a 2-core development VM a 3.5 MB string
+    took 0.3 ms, against 8 to 20 ms for ``base64.b64decode(validate=True)``. It rejects every
+    input that CPython's strict mode rejects, and also padding after a complete 4-character group.
+    """
+    if not text.isascii():
+        position = next(index for index, char in enumerate(text) if not char.isascii())
+        raise JobError(
+            "invalid_image",
+            f"input.{parameter}: invalid base64 (non-ASCII character at position {position}); "
+            "send the whole file, base64-encoded, or a data URI",
+        )
+    encoded: str | bytes = text
+    if any(char in text for char in BASE64_WHITESPACE.decode("ascii")):
+        encoded = text.encode("ascii").translate(None, BASE64_WHITESPACE)
+
+    if len(encoded) * 3 // 4 > max_bytes:
         raise JobError(
             "image_too_large",
-            f"input.{parameter}: the image is about {len(compact) * 3 // 4} bytes; the limit is {max_bytes}",
+            f"input.{parameter}: the image is about {len(encoded) * 3 // 4} bytes; the limit is {max_bytes}",
         )
     try:
-        return base64.b64decode(compact, validate=True)
+        return pybase64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise JobError(
             "invalid_image",
@@ -98,9 +114,10 @@ def read_source(
         kind, text = sources[0], value[sources[0]]
     elif isinstance(value, str):
         text = value.strip()
-        if text.lower().startswith(("https://", "http://")):
+        scheme = text[:8].lower()  # lower-casing the whole value would copy megabytes of base64
+        if scheme.startswith(("https://", "http://")):
             kind = "url"
-        elif text.lower().startswith("data:"):
+        elif scheme.startswith("data:"):
             kind = "data_uri"
         else:
             kind = "base64"
