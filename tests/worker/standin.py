@@ -72,7 +72,10 @@ def object_info_of(catalog: Catalog, input_dir: Path) -> dict[str, Any]:
                 sections["hidden"][spec.name] = spec.type
             elif spec.is_combo:
                 options = files if spec.is_upload and node_class.name == "LoadImage" else list(spec.options)
-                sections[spec.section][spec.name] = [options, dict(spec.config)] if spec.config else [options]
+                if spec.declared_as_combo:  # V3 spelling: ["COMBO", {..., "options": [...]}]
+                    sections[spec.section][spec.name] = ["COMBO", {**spec.config, "options": options}]
+                else:
+                    sections[spec.section][spec.name] = [options, dict(spec.config)] if spec.config else [options]
             else:
                 sections[spec.section][spec.name] = [spec.type, dict(spec.config)] if spec.config else [spec.type]
             order[spec.section].append(spec.name)
@@ -83,12 +86,19 @@ def object_info_of(catalog: Catalog, input_dir: Path) -> dict[str, Any]:
             "output_is_list": [out.is_list for out in node_class.outputs],
             "output_name": [out.name for out in node_class.outputs],
             "name": node_class.name,
-            "display_name": node_class.display_name or node_class.name,
+            "display_name": node_class.display_name,  # null for V3 classes without one, as ComfyUI sends it
             "description": "",
             "python_module": node_class.python_module,
             "category": node_class.category,
             "output_node": node_class.output_node,
         }
+        # NOTE: ComfyUI sends V3 classes with "api_node", "output_tooltips", false "deprecated"
+        # and "experimental" keys, empty input_order sections and hidden inputs as ["TYPE"]. The
+        # catalog does not record which classes are V3, so the stand-in sends the V1 form.
+        if node_class.deprecated:
+            info[node_class.name]["deprecated"] = True
+        if node_class.experimental:
+            info[node_class.name]["experimental"] = True
     return info
 
 

@@ -9,7 +9,9 @@ staged images there). ComfyUI runs on the CPU for these tests:
   to end through the handler, and their output pixels are checked;
 - the stand-in answers the probe prompts of ``protocol_probe`` exactly as the real server does;
 - the live ``/object_info`` matches ``worker/catalog.json`` for the classes the shipped
-  artifacts use, apart from the lists of model and input files.
+  artifacts use, apart from the lists of model and input files;
+- the stand-in's ``/object_info`` matches the live one for every class both have, apart from
+  what the catalog does not store.
 """
 
 from __future__ import annotations
@@ -147,3 +149,37 @@ def test_live_object_info_matches_catalog(real_comfy_env):
     assert missing == []
     differing = [name for name in core if comparable(live.get(name)) != comparable(catalog.get(name))]
     assert differing == []
+
+
+def test_standin_object_info_like_real(real_comfy_env, standin):
+    real = requests.get(real_comfy_env["WFC_COMFYUI_URL"].rstrip("/") + "/object_info", timeout=120).json()
+    stand_in = requests.get(f"{standin.url}/object_info", timeout=120).json()
+    model_inputs = json.loads((ROOT / "wfc" / "data" / "model-inputs.json").read_text())
+
+    def comparable(name, info):
+        # Left out: what the catalog does not store (docs, V3-only keys and false flags, empty
+        # sections, the V3 list spelling of hidden inputs) and the lists of files of each install.
+        info = {key: value for key, value in info.items()
+                if key not in ("description", "api_node", "output_tooltips") and value is not False}
+        info["input_order"] = {section: names for section, names in info["input_order"].items() if names}
+        info["input"] = {section: inputs for section, inputs in info["input"].items() if inputs or section == "required"}
+        for section_name, section in info["input"].items():
+            for input_name, spec in section.items():
+                if section_name == "hidden":
+                    section[input_name] = spec[0] if isinstance(spec, list) else spec
+                    continue
+                config = spec[1] if len(spec) > 1 else {}
+                config.pop("tooltip", None)
+                if config.get("image_upload") or input_name in model_inputs.get(name, {}):
+                    if spec[0] == "COMBO":
+                        config["options"] = "<files>"
+                    else:
+                        spec[0] = "<files>"
+                if len(spec) > 1 and not config:
+                    del spec[1]
+        return info
+
+    shared = sorted(set(real) & set(stand_in))
+    assert len(shared) > 400
+    differing = [name for name in shared if comparable(name, real[name]) != comparable(name, stand_in[name])]
+    assert differing == [], {name: (real[name], stand_in[name]) for name in differing[:2]}

@@ -195,3 +195,15 @@ def test_standin_object_info_of_one_class(standin):
     assert list(image_scale) == ["ImageScale"]
     assert image_scale["ImageScale"]["input_order"]["required"] == ["image", "upscale_method", "width", "height", "crop"]
     assert unknown == {}
+
+
+def test_standin_object_info_spellings(standin):
+    info = requests.get(f"{standin.url}/object_info", timeout=60).json()
+
+    # A V3 COMBO keeps its ["COMBO", {"options": [...]}] spelling, which ComfyUI validates differently.
+    assert info["AlignYourStepsScheduler"]["input"]["required"]["model_type"] == [
+        "COMBO", {"multiselect": False, "options": ["SD1", "SDXL", "SVD"]}]
+    assert info["ImageScale"]["input"]["required"]["crop"] == [["disabled", "center"]]
+    assert info["LatentAdd"]["display_name"] is None
+    assert info["ControlNetApply"]["deprecated"] is True
+    assert "deprecated" not in info["ImageScale"]
