@@ -262,22 +262,27 @@ def elide_long_strings(value: Any) -> Any:
         if isinstance(item, str) and len(item) > ELIDE_OVER:
             return ElidedString(item)
         if isinstance(item, dict):
-            copy_ = dict(item)
-            pending.append(copy_)
-            return copy_
+            copied_dict = dict(item)
+            pending_dicts.append(copied_dict)
+            return copied_dict
         if isinstance(item, list):
-            copy_ = list(item)
-            pending.append(copy_)
-            return copy_
+            copied_list = list(item)
+            pending_lists.append(copied_list)
+            return copied_list
         return item
 
-    pending: list[dict[str, Any] | list[Any]] = []
+    pending_dicts: list[dict[str, Any]] = []
+    pending_lists: list[list[Any]] = []
     root = convert(value)
-    while pending:
-        container = pending.pop()
-        keys = container.keys() if isinstance(container, dict) else range(len(container))
-        for key in keys:
-            container[key] = convert(container[key])
+    while pending_dicts or pending_lists:
+        if pending_dicts:
+            mapping = pending_dicts.pop()
+            for key in mapping:
+                mapping[key] = convert(mapping[key])
+        else:
+            items = pending_lists.pop()
+            for index, item in enumerate(items):
+                items[index] = convert(item)
     return root
 
 

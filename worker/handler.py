@@ -75,8 +75,8 @@ def bind_parameters(state: WorkerState, artifact: Artifact, job_id: str, job_inp
         for node_id, input_name in param.bindings:
             graph[node_id]["inputs"][input_name] = value
 
-    names = stage_images(state, job_id, images, staged, token)
-    for (_key, param, _value), name in zip(images, names):
+    staged_names = stage_images(state, job_id, images, staged, token)
+    for (_key, param, _value), name in zip(images, staged_names):
         for node_id, input_name in param.bindings:
             graph[node_id]["inputs"][input_name] = name
 
