@@ -62,7 +62,9 @@ def test_case_004_backslash_errors(shared):
         assert diagnostic.comfy_type == error["class"]
         assert diagnostic.rule == "model-windows-separator"
         assert repr(error["value"]) in diagnostic.message
+        assert "separator" in diagnostic.message
         assert diagnostic.extra["suggestion"] == error["suggestion"]
+        assert diagnostic.hint == f"write {error['suggestion']!r}"
         assert diagnostic.extra["fix"] == {"value": error["suggestion"]}
 
 
@@ -87,9 +89,18 @@ def test_case_006_wrong_folder(shared):
     diagnostic = diagnostics[0]
     assert diagnostic.comfy_type == error["class"]
     assert diagnostic.rule == "model-wrong-folder"
-    assert "/srv/webui/models/Stable-diffusion" in diagnostic.message
-    assert "registered only for 'checkpoints'" in diagnostic.message
+    assert error["hint"] in diagnostic.message
+    assert diagnostic.extra["suggestion"] == error["suggestion"]
     assert diagnostic.hint.startswith(error["suggestion"])
+    assert "move the file to /opt/ComfyUI/models/diffusion_models" in diagnostic.hint
+
+
+def test_case_006_never_suggests_checkpoint_loader(shared, worker_catalog):
+    case = load_case(shared, "006-a111-flux-needs-diffusion-models-key.json")
+    _deployment, results = resolve_case(case, worker_catalog)
+    (diagnostic,) = results[0].diagnostics
+    for word in ("CheckpointLoader", "loader of", "LoraLoader"):
+        assert word not in diagnostic.hint
 
 
 def test_case_006_after_fix(shared):
@@ -113,9 +124,13 @@ def test_case_008_checkpoint_in_unet(shared, worker_catalog):
     assert diagnostic.rule == "model-wrong-folder"
     assert deployment.resolver.listing("checkpoints") == []
     assert "'checkpoints' listing is empty" in diagnostic.message
+    # The case writes folder names without quotes; the message quotes them.
+    listed_under, legacy = error["hint"].replace("'", "").split(" (")
+    assert listed_under in diagnostic.message.replace("'", "")
+    assert f"({legacy}" in diagnostic.message.replace("'", "")
     assert "registered only for 'diffusion_models'" in diagnostic.message
-    assert "legacy 'unet' folder" in diagnostic.message
-    assert "UNETLoader" in diagnostic.hint
+    assert diagnostic.extra["suggestion"] == error["suggestion"]
+    assert diagnostic.hint.startswith(error["suggestion"])
     assert diagnostic.extra["folder"] == "diffusion_models"
 
 
@@ -133,9 +148,10 @@ def test_case_010_absolute_path(shared):
     (diagnostic,) = diagnostics_of(results)[(error["node"], error["input"])]
     assert diagnostic.comfy_type == error["class"]
     assert diagnostic.rule == "model-absolute-path"
-    suggestion = error["suggestion"].split(" ")[0]
+    assert "absolute path" in diagnostic.message
+    suggestion, explanation = error["suggestion"].split(" ", 1)
     assert diagnostic.extra["suggestion"] == suggestion
-    assert "/runpod-volume/models/checkpoints/" in diagnostic.hint
+    assert diagnostic.hint == f"write {suggestion!r} {explanation}"
 
 
 @pytest.mark.parametrize("value, rule, suggested", [

@@ -150,7 +150,11 @@ def test_vae_in_wrong_folder(project, workflow, tmp_path):
     assert diagnostic.code == "WFC502"
     assert diagnostic.extra["folder"] == "loras"
     assert diagnostic.extra["found"] == "/runpod-volume/loras/qwen_image_vae.1.safetensors"
-    assert "add 'vae: loras' to section runpod_workspace" in diagnostic.hint
+    # The profile has a vae folder, so the file is misplaced: move it. A second 'vae:' key would
+    # replace the first, so the alternative adds a line to the existing key instead.
+    assert diagnostic.extra["suggestion"] == "move the file to /runpod-volume/vae"
+    assert "add the line 'loras' to the 'vae' paths of section runpod_workspace" in diagnostic.hint
+    assert "add 'vae: loras'" not in diagnostic.hint
 
 
 def test_interrupted_download(project, workflow, tmp_path):

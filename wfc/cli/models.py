@@ -53,6 +53,13 @@ def _common(function: Any) -> Any:
                      help="The extra_model_paths.yaml. Default: [tool.wfc] model_paths."),
         click.option("--manifest", "manifest_file", type=click.Path(path_type=Path, dir_okay=False),
                      help="The model manifest. Default: [tool.wfc] models_manifest."),
+        click.option("--no-model-paths", is_flag=True,
+                     help="The deployment has no extra_model_paths.yaml: use only ComfyUI's own folders under "
+                          "the ComfyUI root, even when [tool.wfc] model_paths is set. This is also what "
+                          "happens when no model-path file is configured."),
+        click.option("--comfyui-root", metavar="PATH",
+                     help="ComfyUI's folder on the deployment, whose models/<folder> paths come first. "
+                          "Default: [tool.wfc] comfyui_root, else /opt/ComfyUI."),
     ]
     for option in reversed(options):
         function = option(function)
@@ -68,9 +75,11 @@ def models() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @_common
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False),
-              help="Local folder with the volume's files, used in place of the profile's base_path.")
+              help="Local folder with the volume's files, used in place of the profile's base_path "
+                   "(of the ComfyUI root when there is no extra_model_paths.yaml).")
 @click.option("--listing", type=click.Path(path_type=Path, dir_okay=False),
-              help="Saved output of `find VOLUME -type f` taken on the deployment.")
+              help="Saved output of `find VOLUME -type f` taken on the deployment; relative lines are taken "
+                   "from the profile's base_path (the ComfyUI root when there is no extra_model_paths.yaml).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output format.")
 @click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too.")
@@ -78,19 +87,21 @@ def models() -> None:
 @click.option("--fix", is_flag=True,
               help="Rewrite '\\' to '/' in model names of raw API files when the rewritten name is listed.")
 def check(paths: tuple[Path, ...], config_path: Path | None, profile: str | None, model_paths_file: Path | None,
-          manifest_file: Path | None, root: Path | None, listing: Path | None, output_format: str, strict: bool,
-          quiet: bool, fix: bool) -> None:
+          manifest_file: Path | None, no_model_paths: bool, comfyui_root: str | None, root: Path | None,
+          listing: Path | None, output_format: str, strict: bool, quiet: bool, fix: bool) -> None:
     """Resolve every model input of compiled workflows and API files through a profile.
 
     PATHS are API JSON files, compiled manifests (*.manifest.json) or folders; without PATHS the
     [tool.wfc] workflows folder is checked. The files of the deployment come from --root,
-    --listing or, by default, the model manifest placed in the profile's layout.
+    --listing or, by default, the model manifest placed in the profile's layout. Without an
+    extra_model_paths.yaml, ComfyUI's own folders under the ComfyUI root are checked.
     """
     from wfc.models.check import CheckInputError, apply_fixes, check_paths, describe_resolution, fixes_of
 
     config = _config(config_path)
     deployment = _deployment(config, profile, root=root, listing=listing, model_paths_file=model_paths_file,
-                             manifest_file=manifest_file)
+                             manifest_file=manifest_file, no_model_paths=no_model_paths,
+                             comfyui_root=comfyui_root)
     try:
         outcome = check_paths(list(paths), deployment, config, strict=strict)
         if fix:
@@ -119,8 +130,11 @@ def check(paths: tuple[Path, ...], config_path: Path | None, profile: str | None
         click.echo(json.dumps(data, indent=2, ensure_ascii=False))
         sys.exit(report.exit_code)
 
-    click.echo(f"profile {deployment.profile.name if deployment.profile else '-'}, files from "
-               f"{deployment.files.description}")
+    if deployment.profile is not None:
+        target = f"profile {deployment.profile.name}"
+    else:
+        target = f"no extra_model_paths.yaml: ComfyUI's own folders under {deployment.comfyui_root}"
+    click.echo(f"{target}, files from {deployment.files.description}")
     from wfc.lint.reporters.text_format import escape_controls
 
     for result in report.files:
@@ -155,16 +169,17 @@ def _resolution_json(item: Any) -> dict[str, Any]:
 
 
 def _sync_plan(config: Any, profile: str | None, root: Path | None, model_paths_file: Path | None,
-               manifest_file: Path | None) -> tuple[Any, list[Any]]:
+               manifest_file: Path | None, no_model_paths: bool = False,
+               comfyui_root: str | None = None) -> tuple[Any, list[Any]]:
     from wfc.config import ConfigError
     from wfc.models.sync import plan_sync
 
-    deployment = _deployment(config, profile, model_paths_file=model_paths_file, manifest_file=manifest_file)
+    deployment = _deployment(config, profile, model_paths_file=model_paths_file, manifest_file=manifest_file,
+                             no_model_paths=no_model_paths, comfyui_root=comfyui_root)
     if deployment.manifest is None:
         _fail("no model manifest: pass --manifest FILE or set tool.wfc.models_manifest")
-    volume = deployment.profile.base_path or deployment.model_paths.location
     try:
-        return deployment, plan_sync(deployment.manifest, deployment.profile, volume, root)
+        return deployment, plan_sync(deployment.manifest, deployment.layout, deployment.volume, root)
     except (ConfigError, ValueError) as exc:
         _fail(str(exc))
 
@@ -172,16 +187,18 @@ def _sync_plan(config: Any, profile: str | None, root: Path | None, model_paths_
 @models.command("plan", epilog=EPILOG, context_settings=SETTINGS)
 @_common
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False),
-              help="Local folder used in place of the profile's base_path.")
+              help="Local folder used in place of the profile's base_path "
+                   "(of the ComfyUI root without extra_model_paths.yaml).")
 def plan(config_path: Path | None, profile: str | None, model_paths_file: Path | None, manifest_file: Path | None,
-         root: Path | None) -> None:
+         no_model_paths: bool, comfyui_root: str | None, root: Path | None) -> None:
     """Print the layout `wfc models sync` creates: folders, then each file, its size and URL."""
     from wfc.models.sync import is_present
 
     config = _config(config_path)
-    deployment, items = _sync_plan(config, profile, root, model_paths_file, manifest_file)
-    click.echo(f"profile {deployment.profile.name}: {len(items)} files under "
-               f"{root if root is not None else deployment.profile.base_path}")
+    deployment, items = _sync_plan(config, profile, root, model_paths_file, manifest_file, no_model_paths,
+                                   comfyui_root)
+    target = f"profile {deployment.profile.name}" if deployment.profile is not None else deployment.layout.name
+    click.echo(f"{target}: {len(items)} files under {root if root is not None else deployment.volume}")
     for folder in sorted({str(item.target.parent) for item in items}):
         click.echo(f"mkdir -p {folder}")
     for item in items:
@@ -193,7 +210,8 @@ def plan(config_path: Path | None, profile: str | None, model_paths_file: Path |
 @models.command("sync", epilog=EPILOG, context_settings=SETTINGS)
 @_common
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False),
-              help="Local folder used in place of the profile's base_path (the mounted volume).")
+              help="Local folder used in place of the profile's base_path, the mounted volume "
+                   "(of the ComfyUI root without extra_model_paths.yaml).")
 @click.option("--workers", type=click.IntRange(1, 32), default=4, show_default=True, help="Files downloaded at once.")
 @click.option("--retries", type=click.IntRange(0, 20), default=4, show_default=True,
               help="Retries per file after a connection error, timeout, HTTP 5xx or checksum mismatch.")
@@ -201,13 +219,15 @@ def plan(config_path: Path | None, profile: str | None, model_paths_file: Path |
               help="Seconds without data before a download is abandoned and retried.")
 @click.option("--verify", is_flag=True, help="Also check the sha256 of files already present.")
 def sync(config_path: Path | None, profile: str | None, model_paths_file: Path | None, manifest_file: Path | None,
-         root: Path | None, workers: int, retries: int, read_timeout: float, verify: bool) -> None:
+         no_model_paths: bool, comfyui_root: str | None, root: Path | None, workers: int, retries: int,
+         read_timeout: float, verify: bool) -> None:
     """Download the manifest's missing files into the profile's layout, verified by size and sha256."""
     from wfc.models.sync import Downloader, is_present, sync_files
 
     logging.basicConfig(format="%(levelname)s %(message)s", level=logging.WARNING)
     config = _config(config_path)
-    _deployment_, items = _sync_plan(config, profile, root, model_paths_file, manifest_file)
+    _deployment_, items = _sync_plan(config, profile, root, model_paths_file, manifest_file, no_model_paths,
+                                     comfyui_root)
 
     pending = [item for item in items if not is_present(item, verify)]
     total = sum(item.model.size or 0 for item in pending)
@@ -239,9 +259,10 @@ def sync(config_path: Path | None, profile: str | None, model_paths_file: Path |
 @models.command("lock", epilog=EPILOG, context_settings=SETTINGS)
 @_common
 @click.option("--root", type=click.Path(path_type=Path, file_okay=False),
-              help="Local folder used in place of the profile's base_path (where the files were synced).")
+              help="Local folder used in place of the profile's base_path, where the files were synced "
+                   "(of the ComfyUI root without extra_model_paths.yaml).")
 def lock(config_path: Path | None, profile: str | None, model_paths_file: Path | None, manifest_file: Path | None,
-         root: Path | None) -> None:
+         no_model_paths: bool, comfyui_root: str | None, root: Path | None) -> None:
     """Record each downloaded file's size and sha256 in the manifest.
 
     Files already locked are checked instead; a difference is reported and nothing is changed
@@ -251,7 +272,8 @@ def lock(config_path: Path | None, profile: str | None, model_paths_file: Path |
     from wfc.models.sync import file_sha256
 
     config = _config(config_path)
-    deployment, items = _sync_plan(config, profile, root, model_paths_file, manifest_file)
+    deployment, items = _sync_plan(config, profile, root, model_paths_file, manifest_file, no_model_paths,
+                                   comfyui_root)
     manifest = deployment.manifest
     problems = 0
     changed = False

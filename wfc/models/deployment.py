@@ -14,6 +14,11 @@ Settings, all in ``[tool.wfc]`` and overridable by the caller:
 
 ComfyUI loads every section, so the search paths come from the whole file; the profile only
 decides which volume the files belong to and where the manifest's files go.
+
+A deployment may have no ``extra_model_paths.yaml`` at all (no ``model_paths`` setting, or
+``no_model_paths``). ComfyUI then searches only its own folders under ``comfyui_root``, the
+files are addressed from ``comfyui_root``, and the manifest's files go to
+``<comfyui_root>/models/<folder>``.
 """
 
 from __future__ import annotations
@@ -27,7 +32,16 @@ from typing import Any, Mapping
 from wfc.config import Config, ConfigError
 from wfc.models.files import DeploymentFiles, DirectoryFiles, ListingError, VirtualFiles, read_listing
 from wfc.models.manifest import Manifest, ManifestError, PlacementError, load_manifest, placement
-from wfc.models.paths import FolderSearch, ModelPaths, ModelPathsError, Section, load_model_paths, search_paths
+from wfc.models.paths import (
+    COMFYUI_FOLDERS,
+    FolderSearch,
+    ModelPaths,
+    ModelPathsError,
+    PathEntry,
+    Section,
+    load_model_paths,
+    search_paths,
+)
 from wfc.models.resolve import Resolver
 
 DEFAULT_COMFYUI_ROOT = "/opt/ComfyUI"
@@ -49,6 +63,45 @@ class Deployment:
     def __post_init__(self) -> None:
         self.resolver = Resolver(self.folders, self.files)
 
+    @property
+    def layout(self) -> Section:
+        """Return the section whose paths give the place of each folder's files.
+
+        This is the profile, or ComfyUI's own folders when there is no model-path file.
+        """
+        return self.profile if self.profile is not None else comfyui_layout(self.comfyui_root)
+
+    @property
+    def volume(self) -> str:
+        """Return the deployment folder that ``--root`` replaces and that listings are relative to."""
+        return volume_of(self.profile, self.model_paths, self.comfyui_root)
+
+
+def volume_of(profile: Section | None, model_paths: ModelPaths | None, comfyui_root: str) -> str:
+    """Return the profile's base_path (or the YAML's folder), or ``comfyui_root`` without a profile."""
+    if profile is None:
+        return comfyui_root
+    if profile.base_path:
+        return profile.base_path
+    return model_paths.location if model_paths is not None else comfyui_root
+
+
+COMFYUI_LAYOUT = "ComfyUI's own folders"
+
+
+def comfyui_layout(comfyui_root: str) -> Section:
+    """Return ComfyUI's own folders as a section, for a deployment without a model-path file.
+
+    A folder with several default paths uses the one named after it (``models/diffusion_models``
+    rather than the legacy ``models/unet``), otherwise its first.
+    """
+    root = posixpath.normpath(comfyui_root)
+    section = Section(name=COMFYUI_LAYOUT, line=0, base_path=root)
+    for folder, (subfolders, _extensions) in COMFYUI_FOLDERS.items():
+        named = [sub for sub in subfolders if posixpath.basename(sub) == folder]
+        sub = (named or list(subfolders))[0]
+        section.entries.append(PathEntry(COMFYUI_LAYOUT, folder, folder, posixpath.join(root, sub), 0, False))
+    return section
 
 
 def deployment_from_files(
@@ -84,29 +137,44 @@ def _environment(config: Config) -> Mapping[str, str]:
     return table
 
 
-def load_profile(config: Config, profile: str | None, model_paths_file: str | Path | None = None) -> tuple[ModelPaths, Section, str]:
-    """Load the YAML and pick the profile; raise ModelPathsError when either is unusable."""
-    name = profile or _string_setting(config, "profile", None)
-    if not name:
-        raise ConfigError("no profile given: pass --profile NAME or set tool.wfc.profile")
+def comfyui_root_of(config: Config, comfyui_root: str | None = None) -> str:
+    """Return ComfyUI's folder on the deployment: ``comfyui_root`` or the setting, normalised."""
+    value = comfyui_root or _string_setting(config, "comfyui_root", DEFAULT_COMFYUI_ROOT) or DEFAULT_COMFYUI_ROOT
+    if not posixpath.isabs(value):
+        raise ConfigError(f"the ComfyUI root {value!r} must be an absolute path on the deployment, such as "
+                          f"{DEFAULT_COMFYUI_ROOT}")
+    return posixpath.normpath(value)
+
+
+def load_profile(config: Config, profile: str | None, model_paths_file: str | Path | None = None, *,
+                 comfyui_root: str | None = None) -> tuple[ModelPaths, Section, str]:
+    """Load the YAML and pick the profile; raise ModelPathsError when either is unusable.
+
+    The YAML is read before the profile is looked up, so its faults are reported even when no
+    profile is given.
+    """
     path = Path(model_paths_file) if model_paths_file else config.path("model_paths")
     if path is None:
         raise ConfigError("no model-path file: set tool.wfc.model_paths to the extra_model_paths.yaml")
 
-    comfyui_root = posixpath.normpath(_string_setting(config, "comfyui_root", DEFAULT_COMFYUI_ROOT) or DEFAULT_COMFYUI_ROOT)
-    location = _string_setting(config, "model_paths_location", None) or comfyui_root
+    root = comfyui_root_of(config, comfyui_root)
+    location = _string_setting(config, "model_paths_location", None) or root
     model_paths = load_model_paths(path, location=location, environ=_environment(config))
     model_paths.require_valid()
 
+    name = profile or _string_setting(config, "profile", None)
+    names = ", ".join(model_paths.section_names()) or "none"
+    if not name:
+        raise ConfigError(f"no profile given: pass --profile NAME (sections of {path}: {names}) or set "
+                          "tool.wfc.profile")
     section = model_paths.section(name)
     if section is None:
-        names = ", ".join(model_paths.section_names()) or "none"
         raise ModelPathsError(f"{path}: profile {name!r} not found; sections: {names}")
-    return model_paths, section, comfyui_root
+    return model_paths, section, root
 
 
 def manifest_files(manifest: Manifest, section: Section) -> VirtualFiles:
-    """Return the manifest's files placed in a profile's layout."""
+    """Return the manifest's files placed in a profile's layout (or ``comfyui_layout``'s)."""
     try:
         paths = [placement(model, section) for model in manifest.files]
     except PlacementError as exc:
@@ -122,22 +190,43 @@ def load_deployment(
     listing: str | Path | None = None,
     model_paths_file: str | Path | None = None,
     manifest_file: str | Path | None = None,
+    no_model_paths: bool = False,
+    comfyui_root: str | None = None,
 ) -> Deployment:
     """Build the deployment for a profile; the files come from ``root``, ``listing`` or the manifest.
 
+    Without a model-path file (``no_model_paths``, or neither ``model_paths_file`` nor the
+    ``model_paths`` setting), the deployment is ComfyUI's own folders under ``comfyui_root``
+    (default: the ``comfyui_root`` setting), and ``root`` replaces that folder.
     Raises ConfigError (ModelPathsError, ManifestError) for settings, YAML or manifest faults.
     """
     if root is not None and listing is not None:
         raise ConfigError("give either a folder (--root) or a listing (--listing), not both")
-    model_paths, section, comfyui_root = load_profile(config, profile, model_paths_file)
-    folders = search_paths(model_paths, comfyui_root)
+    model_paths: ModelPaths | None = None
+    section: Section | None = None
+    if no_model_paths:
+        if model_paths_file is not None or profile:
+            raise ConfigError("--no-model-paths checks ComfyUI's own folders only, so it takes no "
+                              "--model-paths or --profile")
+        root_folder = comfyui_root_of(config, comfyui_root)
+    elif model_paths_file is None and config.path("model_paths") is None:
+        configured = profile or _string_setting(config, "profile", None)
+        if configured:
+            raise ConfigError(f"profile {configured!r} needs a model-path file: pass --model-paths FILE or "
+                              "set tool.wfc.model_paths, or pass --no-model-paths to check ComfyUI's own "
+                              "folders only")
+        root_folder = comfyui_root_of(config, comfyui_root)
+    else:
+        model_paths, section, root_folder = load_profile(config, profile, model_paths_file,
+                                                         comfyui_root=comfyui_root)
+    folders = search_paths(model_paths, root_folder)
 
     manifest: Manifest | None = None
     manifest_path = Path(manifest_file) if manifest_file else config.path("models_manifest")
     if manifest_path is not None and (manifest_file or manifest_path.exists() or (root is None and listing is None)):
         manifest = load_manifest(manifest_path)
 
-    volume = section.base_path or model_paths.location
+    volume = volume_of(section, model_paths, root_folder)
     files: DeploymentFiles
     if root is not None:
         if not Path(root).is_dir():
@@ -152,8 +241,9 @@ def load_deployment(
         if manifest is None:
             raise ConfigError("no files to check against: pass --root DIR or --listing FILE, "
                               "or set tool.wfc.models_manifest")
-        files, source = manifest_files(manifest, section), "manifest"
-    return Deployment(model_paths, section, comfyui_root, folders, files, manifest, source)
+        layout = section if section is not None else comfyui_layout(root_folder)
+        files, source = manifest_files(manifest, layout), "manifest"
+    return Deployment(model_paths, section, root_folder, folders, files, manifest, source)
 
 
 _CACHE: dict[Any, Deployment] = {}

@@ -131,7 +131,7 @@ def _legacy_note(path: str, folder: str) -> str:
 
     name = posixpath.basename(path)
     if LEGACY_FOLDERS.get(name) == folder:
-        return f" ({posixpath.join(posixpath.basename(posixpath.dirname(path)), name)} is the legacy {name!r} folder of {folder})"
+        return f" ({posixpath.join(posixpath.basename(posixpath.dirname(path)), name)} is the legacy {name!r} alias)"
     return ""
 
 
@@ -168,9 +168,14 @@ class _Checker:
         return f"ComfyUI searches {folder!r} in: " + ", ".join(entry.path for entry in search.paths)
 
     def where(self, folder: str) -> str:
-        """Return the path where the profile's layout puts files of ``folder``."""
-        profile = self.deployment.profile
-        paths = profile.folder_paths(folder) if profile is not None else []
+        """Return the path where the deployment's layout puts files of ``folder``.
+
+        A profile without a key for the folder falls back to ComfyUI's own folder for it.
+        """
+        from wfc.models.deployment import comfyui_layout
+
+        paths = (self.deployment.layout.folder_paths(folder)
+                 or comfyui_layout(self.deployment.comfyui_root).folder_paths(folder))
         if paths:
             return paths[0]
         search = self.resolver.folder(folder)
@@ -246,8 +251,8 @@ class _Checker:
             if forward in listing:
                 return self.diagnostic(
                     "WFC504", item,
-                    f"{item.class_type} {item.input} {value!r} uses '\\' between folders, but ComfyUI on "
-                    f"Linux lists the file as {forward!r} and compares names exactly",
+                    f"{item.class_type} {item.input} {value!r} uses the Windows path separator '\\' between "
+                    f"folders, but ComfyUI on Linux lists the file as {forward!r} and compares names exactly",
                     f"write {forward!r}", title, suggestion=forward, fix={"value": forward})
 
         lowered = {name.lower(): name for name in sorted(listing)}
@@ -313,7 +318,7 @@ class _Checker:
                             "WFC508", item,
                             f"{item.class_type} {item.input} {item.value!r} is an absolute path; model inputs "
                             f"take a name relative to a registered folder of {folder!r}",
-                            f"write {relative!r} (the registered search path {prefix} stripped)", title,
+                            f"write {relative!r} (strip the registered search path {prefix})", title,
                             suggestion=relative)
         return self.diagnostic(
             "WFC508", item,
@@ -335,6 +340,8 @@ class _Checker:
         return None
 
     def other_folders(self, item: InputResolution, value: str) -> Diagnostic | None:
+        from wfc.models.wrong_folder import wrong_folder_advice
+
         for other in sorted(self.resolver.folders):
             if other in item.folders:
                 continue
@@ -343,32 +350,23 @@ class _Checker:
                 continue
             place = places[0]
             folder = item.folders[0]
-            loaders = self.loaders_of(other)
-            own = self.resolver.listing(folder)
-            empty = f" (the {folder!r} listing is empty)" if not own else ""
-            legacy = _legacy_note(place.search.path, other)
-            message = (
-                f"{item.class_type} {item.input} {value!r} is not in the {folder!r} listing{empty}; a file "
-                f"with this name exists at {place.full_path}, which is registered only for {other!r}{legacy}"
-            )
-            if place.search.origin == "yaml" and place.search.section:
-                relative = self.relative_to_base(place.search)
-                hint = f"add '{folder}: {relative}' to section {place.search.section}"
+            empty = f" (the {folder!r} listing is empty)" if not self.resolver.listing(folder) else ""
+            registered = [name for name, search in sorted(self.resolver.folders.items())
+                          if any(entry.path == place.search.path for entry in search.paths)]
+            if registered == [other]:
+                registration = f"registered only for {other!r}"
             else:
-                hint = f"move the file to {self.where(folder)}"
-            if loaders:
-                hint += f", or load it with a loader of {other!r} ({', '.join(loaders[:3])})"
-            return self.diagnostic("WFC502", item, message, hint, None, folder=other,
-                                   suggestion=hint, found=place.full_path)
+                registration = "registered for " + " and ".join(repr(name) for name in registered)
+            message = (
+                f"{item.class_type} {item.input} {value!r} is not in the {folder!r} listing{empty}, but the "
+                f"same file name is listed under {other!r}: a file with this name exists in "
+                f"{place.search.path}, which is {registration}{_legacy_note(place.search.path, other)}"
+            )
+            advice = wrong_folder_advice(self.deployment, item.class_type, value, folder, other, place.search,
+                                         self.where, self.loaders_of("diffusion_models"))
+            return self.diagnostic("WFC502", item, message, advice.hint, None, folder=other,
+                                   suggestion=advice.suggestion, found=place.full_path)
         return None
-
-    def relative_to_base(self, search: Any) -> str:
-        model_paths = self.deployment.model_paths
-        section = model_paths.section(search.section) if model_paths is not None else None
-        base = section.base_path if section is not None else None
-        if base and search.path.startswith(base.rstrip("/") + "/"):
-            return search.path[len(base.rstrip("/")) + 1:]
-        return search.path
 
     def loaders_of(self, folder: str) -> list[str]:
         """Return the loader classes that read ``folder``, core classes first when a catalog is given."""

@@ -56,8 +56,11 @@ class SectionReader:
             root = compose(text)
         except YamlSyntaxError as exc:
             if not any(problem.line == exc.line for problem in self.result.problems):
-                self.result.problems.append(PathProblem(
-                    "error", f"invalid YAML: {exc.reason}; ComfyUI fails to start on this file", exc.line))
+                if exc.comfyui_fails:
+                    message = f"invalid YAML: {exc.reason}; ComfyUI fails to start on this file"
+                else:
+                    message = f"cannot check this file: {exc.reason}"
+                self.result.problems.append(PathProblem("error", message, exc.line, hint=exc.hint))
             return self.result
 
         if root is None or (root.kind == "scalar" and root.value is None):
@@ -73,10 +76,10 @@ class SectionReader:
         seen: dict[str, int] = {}
         for key_node, value_node in root.items:
             name = self.scalar_text(key_node)
-            if name in seen:
+            if name in seen and not key_node.merged:
                 self.problem("warning", f"section {name!r} appears again (first at line {seen[name]}); "
                              "ComfyUI loads only the last one", key_node, section=name)
-            else:
+            elif not key_node.merged:
                 seen[name] = key_node.line
             self.read_section(name, key_node, value_node)
         return self.result
@@ -125,6 +128,7 @@ class SectionReader:
         self.result.sections.append(section)
         pairs = [(self.scalar_text(key), key, value) for key, value in value_node.items]
         self.check_repeats(name, pairs)
+        self.check_merged(name, key_node, pairs)
 
         # PyYAML keeps the last value of a repeated key at the place of the first one.
         last: dict[str, tuple[Node, Node]] = {}
@@ -148,12 +152,23 @@ class SectionReader:
     def check_repeats(self, section: str, pairs: list[tuple[str, Node, Node]]) -> None:
         first: dict[str, int] = {}
         for key, key_item, _value in pairs:
+            if key_item.merged:
+                continue  # a key of the mapping itself overrides a merged one without a warning
             if key in first:
                 self.problem("warning", f"key {key!r} appears again in section {section!r} (first at line "
                              f"{first[key]}); ComfyUI uses only the last value", key_item,
                              section=section, key=key)
             else:
                 first[key] = key_item.line
+
+    def check_merged(self, section: str, section_key: Node, pairs: list[tuple[str, Node, Node]]) -> None:
+        """Warn about a key whose value depends on the PyYAML release (see wfc.models.yaml_safe)."""
+        names = dict.fromkeys(key for key, key_item, _value in pairs if key_item.release_dependent)
+        for key in names:
+            self.problem("warning", f"key {key!r} of section {section!r} comes from several mappings of one "
+                         "'<<: [...]' list with different values; PyYAML 6.0.4 uses the last of them and older "
+                         "releases the first, so the path depends on the deployment's PyYAML", section_key,
+                         section=section, key=key, hint=f"write {key!r} in the section itself")
 
     def parse_base_path(self, section: Section, pairs: dict[str, tuple[Node, Node]]) -> str | None:
         if "base_path" not in pairs:
@@ -275,6 +290,8 @@ def _describe(node: Node, value: Any) -> str:
         return "a list"
     if node.kind == "mapping":
         return "a mapping"
+    if node.kind == "set":
+        return "a set"
     if value is None:
         return "nothing (null)"
     return f"the {type(value).__name__} {value!r}"

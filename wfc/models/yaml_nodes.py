@@ -17,65 +17,60 @@ from typing import Any
 
 @dataclass
 class Node:
-    """One YAML node: a mapping, a list or a scalar, with its 1-based first and last line."""
+    """One YAML node: a mapping, a list, a set or a scalar, with its 1-based first and last line."""
 
-    kind: str  # "mapping", "list" or "scalar"
+    kind: str  # "mapping", "list", "set" (a !!set mapping) or "scalar"
     line: int
     end_line: int
     value: Any = None  # the constructed value of a scalar or list (str, int, bool, None, [...])
     text: str = ""  # the scalar as written, for keys
     style: str | None = None  # scalar style: None (plain), "|", ">", "'" or '"'
     items: list[tuple["Node", "Node"]] = field(default_factory=list)  # mapping entries in file order
+    merged: bool = False  # a key brought in by a merge key ("<<"), not written in its mapping
+    # A merged key that several mappings of one "<<: [...]" list give different values, so its
+    # value depends on the PyYAML release (see wfc.models.yaml_safe).
+    release_dependent: bool = False
 
 
 class YamlSyntaxError(Exception):
-    """The text is not valid YAML."""
+    """The text cannot be read as ``yaml.safe_load`` reads it.
 
-    def __init__(self, reason: str, line: int | None) -> None:
+    ``comfyui_fails`` is False for structures that ``safe_load`` accepts but wfc refuses to
+    expand (an alias bomb, a recursive alias).
+    """
+
+    def __init__(self, reason: str, line: int | None, *, hint: str | None = None,
+                 comfyui_fails: bool = True) -> None:
         super().__init__(reason)
         self.reason = reason
         self.line = line
+        self.hint = hint
+        self.comfyui_fails = comfyui_fails
 
 
 def compose_yaml(text: str) -> Node | None:
-    """Read any YAML text with PyYAML's safe loader; None for an empty document."""
-    import yaml
+    """Read any YAML text as ``yaml.safe_load`` would; None for an empty document."""
+    from wfc.models.yaml_safe import compose_yaml as compose_with_pyyaml
 
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise YamlSyntaxError(getattr(exc, "problem", None) or str(exc),
-                              mark.line + 1 if mark is not None else None) from None
-    if root is None:
-        return None
-    constructor = yaml.SafeLoader("")
-
-    def convert(node: Any) -> Node:
-        line, end_line = node.start_mark.line + 1, node.end_mark.line + 1
-        if isinstance(node, yaml.MappingNode):
-            return Node("mapping", line, end_line, items=[(convert(key), convert(value)) for key, value in node.value])
-        if isinstance(node, yaml.SequenceNode):
-            return Node("list", line, end_line, value=constructor.construct_object(node, deep=True))
-        value = constructor.construct_object(node, deep=True)
-        return Node("scalar", line, end_line, value=value, text=str(node.value), style=node.style)
-
-    return convert(root)
+    return compose_with_pyyaml(text)
 
 
-# The subset compose_simple reads: "name:" sections at column 0 with "  key: value" lines of one
-# indentation, full-line comments and blank lines. A key starts with a letter or "_", a value
-# also with "/", "~" or "$", and both use only the characters below, so PyYAML reads them as
-# plain strings. Words that PyYAML reads as booleans or null are left to PyYAML.
+# The subset compose_simple reads, in printable ASCII: "name:" sections at column 0 with
+# "  key: value" lines of one indentation, full-line comments and blank lines. A key starts
+# with a letter or "_", a value also with "/", "~" or "$", and both use only the characters
+# below, so PyYAML reads them as plain strings. Words that PyYAML reads as booleans or null are left to PyYAML.
 _SECTION = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]*):[ ]*(?:#.*)?")
 _ENTRY = re.compile(r"( +)([A-Za-z_][A-Za-z0-9_.-]*):[ ]+([A-Za-z_/~$][A-Za-z0-9_./~$-]*)[ ]*(?: #.*)?")
 _COMMENT = re.compile(r"[ ]*(?:#.*)?")
 _RESERVED_WORDS = {"yes", "no", "true", "false", "on", "off", "null", "~"}
+# Printable ASCII and "\n" only. PyYAML also breaks lines at \r, \x85, \u2028 and \u2029 and
+# rejects control characters even inside comments, which a line-by-line read would miss.
+_PLAIN_TEXT = re.compile(r"[\x20-\x7e\n]*")
 
 
 def compose_simple(text: str) -> Node | None:
     """Read the simple subset described above; None when the text is outside it."""
-    if "\t" in text or "\r" in text or text.startswith("\ufeff"):
+    if not _PLAIN_TEXT.fullmatch(text):
         return None
     lines = text.split("\n")
     root = Node("mapping", 1, 1)
