@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -240,11 +241,31 @@ async def handler(job: dict[str, Any]) -> dict[str, Any]:
     return await asyncio.to_thread(process_job, STATE, job)
 
 
+def stop_comfy_on_sigterm(state: WorkerState) -> None:
+    """Stop a supervised ComfyUI when the worker gets SIGTERM, then exit as SIGTERM would.
+
+    RunPod stops workers with SIGTERM, and uvicorn (the SDK's local API server) re-raises it after
+    its own shutdown. Without this handler the ComfyUI child would outlive the worker.
+    """
+    if state.supervisor is None:
+        return
+    supervisor = state.supervisor
+
+    def on_sigterm(signum: int, _frame: Any) -> None:
+        log.info("SIGTERM received; stopping ComfyUI (pid %s)", supervisor.process.pid if supervisor.process else None)
+        supervisor.stop()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+
 def main(settings: Settings | None = None) -> None:
     global STATE
     logging.basicConfig(level=os.environ.get("WFC_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     STATE = boot(settings or load_settings())
+    stop_comfy_on_sigterm(STATE)
 
     import runpod
 

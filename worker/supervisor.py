@@ -8,6 +8,7 @@ Restarts are counted and capped so a ComfyUI that cannot stay up does not restar
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import shlex
@@ -38,6 +39,7 @@ class ComfySupervisor:
         self.process: subprocess.Popen[bytes] | None = None
         self.restarts = 0
         self._lock = threading.Lock()
+        self._stop_registered = False
 
     def start(self) -> None:
         """Start ComfyUI and wait until it answers; raise ComfyStartError otherwise."""
@@ -55,6 +57,11 @@ class ComfySupervisor:
         finally:
             if self.log_path:
                 output.close()  # type: ignore[union-attr]
+        if not self._stop_registered:
+            # Stop ComfyUI when the worker exits normally, e.g. the SDK's local API server on SIGTERM,
+            # so no orphaned ComfyUI keeps its port. A killed worker still leaves it running.
+            atexit.register(self.stop)
+            self._stop_registered = True
 
         deadline = time.monotonic() + self.start_timeout_s
         while time.monotonic() < deadline:

@@ -106,3 +106,33 @@ def test_bad_job_through_sdk_api(api_server):
     assert answer["status"] == "FAILED"
     assert answer["error"].startswith("invalid_input: the job input does not match the schema of 'plate_composite'")
     assert "input.x: 'left' is not of type 'integer'" in answer["error"]
+
+
+def test_sigterm_stops_comfyui(tmp_path, workflows):
+    comfy_root = tmp_path / "comfy"
+    comfy_port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("WFC_", "RUNPOD_"))}
+    env.update(worker_env(workflows, comfy_root, None, WFC_COMFYUI_COMMAND=standin_command(comfy_root),
+                          WFC_COMFYUI_PORT=str(comfy_port), RUNPOD_STORAGE_UPLOAD_OUTPUTS="0"))
+    api_port = free_port()
+    with open(tmp_path / "worker.log", "wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "worker.handler", "--rp_serve_api", "--rp_api_host", "127.0.0.1",
+             "--rp_api_port", str(api_port)],
+            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_up(f"http://127.0.0.1:{api_port}/docs", timeout_s=60)
+        wait_until_up(f"http://127.0.0.1:{comfy_port}/system_stats", timeout_s=10)
+
+        process.terminate()
+        code = process.wait(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=5)
+
+    assert code == -15  # the worker exits as SIGTERM would
+    assert "stopping ComfyUI" in (tmp_path / "worker.log").read_text()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{comfy_port}/system_stats", timeout=2)
