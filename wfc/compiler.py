@@ -198,25 +198,9 @@ def _outputs(workflow: Workflow, lowered: Lowered, catalog: Catalog | None, path
 def run_lint(graph: dict[str, Any], catalog: Catalog | None, config: Config | None, path: str,
              origins: dict[str, tuple[str, int]], manifest: dict[str, Any] | None = None) -> list[Diagnostic]:
     """Lint a compiled graph with wfc.lint; return its findings, lines mapped to the spec."""
-    try:
-        from wfc.lint import lint_graph
-    except ImportError:
-        # NOTE: without the lint package the compiler can only report its own findings.
-        return []
-    options: dict[str, Any] = {"path": path, "spec_origins": origins}
-    if manifest is not None:
-        options["manifest"] = manifest
-    return list(lint_graph(graph, catalog, config, **_supported(lint_graph, options)))
+    from wfc.lint.runner import lint_graph
 
-
-def _supported(function: Any, options: dict[str, Any]) -> dict[str, Any]:
-    """Keep the keyword arguments ``function`` accepts, so an older lint API still works."""
-    import inspect
-
-    parameters = inspect.signature(function).parameters
-    if any(parameter.kind is inspect.Parameter.VAR_KEYWORD for parameter in parameters.values()):
-        return options
-    return {key: value for key, value in options.items() if key in parameters}
+    return list(lint_graph(graph, catalog, config, path=path, spec_origins=origins, manifest=manifest))
 
 
 def compile_spec(path: str | Path, catalog: Catalog, config: Config | None, *, lint: bool = True) -> CompiledArtifact:
