@@ -44,9 +44,12 @@ UI_ONLY_NODE_DROPPED = Code("WFC609", "ui-only-node-dropped", Severity.INFO,
                             "a frontend extension node that carries no data is left out")
 TEXT_REPLACEMENT = Code("WFC610", "ui-text-replacement-unresolved", Severity.WARNING,
                         "a %Name.widget% pattern names no node and widget of the workflow")
+PRIMITIVE_UNUSED = Code("WFC611", "ui-primitive-unused", Severity.WARNING,
+                        "a PrimitiveNode's output is linked to no input, so its value goes nowhere")
 
 ALL_CODES = (NOT_UI_FORMAT, UNREADABLE_ENTRY, UNKNOWN_CLASS, FRONTEND_ONLY_NODE, WIDGET_COUNT, BROKEN_LINK,
-             BYPASS_NO_MATCH, INPUT_FROM_REMOVED, DYNAMIC_PROMPT, UI_ONLY_NODE_DROPPED, TEXT_REPLACEMENT)
+             BYPASS_NO_MATCH, INPUT_FROM_REMOVED, DYNAMIC_PROMPT, UI_ONLY_NODE_DROPPED, TEXT_REPLACEMENT,
+             PRIMITIVE_UNUSED)
 
 
 def make(

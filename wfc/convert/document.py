@@ -6,14 +6,19 @@ pseudo nodes, the subgraph's input node (id -10) and output node (id -20). A lin
 array ``[id, origin_id, origin_slot, target_id, target_slot, type]`` or an object with those keys;
 both encodings occur, also inside subgraph definitions.
 
-Reading is tolerant: a malformed node or link is skipped and recorded as a problem with the
-node's id and title, so the caller can report it instead of raising.
+Reading is tolerant: a malformed node or link is skipped or read as far as it can be, and
+recorded as a problem with the node's id and title, so the caller can report it instead of
+raising. Each malformed field gets one problem, and the node remembers which fields were reported
+(``UINode.unreadable``) so later steps do not report the same fault again.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
+
+from wfc.diagnostics import Severity
 
 # Node ids of the subgraph boundary pseudo nodes inside a subgraph definition.
 SUBGRAPH_INPUT_ID = "-10"
@@ -58,6 +63,7 @@ class UINode:
     widgets_values: list[Any] | dict[str, Any] | None
     properties: dict[str, Any]
     index: int  # position in the file's node list
+    unreadable: frozenset[str] = frozenset()  # fields already reported as malformed
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,10 @@ class UIGraph:
     name: str = ""
     inputs: list[BoundarySlot] = field(default_factory=list)
     outputs: list[BoundarySlot] = field(default_factory=list)
+    # Ids of node entries that were reported and skipped, so links to them are not reported again.
+    skipped_nodes: set[str] = field(default_factory=set)
+    # Ids of link entries that were reported as malformed, so inputs naming them are not reported again.
+    skipped_links: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -102,6 +112,8 @@ class ReadProblem:
     node: str | None = None
     title: str | None = None
     pointer: str = ""
+    class_type: str | None = None
+    severity: Severity = Severity.ERROR
 
 
 @dataclass
@@ -121,6 +133,8 @@ def _node_key(value: Any) -> str | None:
         return str(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, float) and math.isfinite(value):
+        return repr(value)  # the key JavaScript's String() gives a fractional number
     if isinstance(value, str) and value:
         return value
     return None
@@ -150,8 +164,15 @@ def _type_name(value: Any) -> str:
     return "*"
 
 
+# Number of items in a link of the array encoding.
+LINK_ARRAY_LENGTH = 6
+
+
 def read_link(raw: Any) -> UILink | None:
-    """Read one link in either encoding; return None when it is malformed."""
+    """Read one link in either encoding; return None when it is malformed.
+
+    An array needs at least the first five items; a missing type reads as ``*``.
+    """
     if isinstance(raw, list) and len(raw) >= 5:
         link_id, origin, origin_slot, target, target_slot = raw[:5]
         link_type = raw[5] if len(raw) > 5 else "*"
@@ -170,10 +191,41 @@ def read_link(raw: Any) -> UILink | None:
     return UILink(link_id, origin, origin_slot, target, target_slot, _type_name(link_type))  # type: ignore[arg-type]
 
 
-def _read_inputs(raw: Any) -> list[InputSlot]:
+def _read_link_entry(entry: Any, index: int, problems: list[ReadProblem], where: str) -> UILink | None:
+    """Read link entry ``index`` of a graph, recording a problem when it is malformed."""
+    pointer = f"{where}/links/{index}"
+    link = read_link(entry)
+    if link is None:
+        problems.append(ReadProblem(
+            f"link entry {index} is malformed: {entry!r}; a link is an array [id, origin_id, origin_slot, "
+            "target_id, target_slot, type] or an object with those keys, so this link is left out",
+            pointer=pointer))
+        return None
+    if isinstance(entry, list) and len(entry) != LINK_ARRAY_LENGTH:
+        problems.append(ReadProblem(
+            f"link entry {index} has {len(entry)} items instead of {LINK_ARRAY_LENGTH} [id, origin_id, "
+            f"origin_slot, target_id, target_slot, type]; it is read as link {link.id} from node "
+            f"{link.origin_id} to node {link.target_id} of type {link.type}",
+            pointer=pointer, severity=Severity.WARNING))
+    return link
+
+
+def _raw_link_id(entry: Any) -> Any:
+    """Return the id field of a link entry in either encoding, or None."""
+    if isinstance(entry, dict):
+        return entry.get("id")
+    if isinstance(entry, list) and entry:
+        return entry[0]
+    return None
+
+
+def _read_inputs(raw: list[Any]) -> tuple[list[InputSlot], list[int]]:
+    """Read a node's input sockets; also return the positions of entries that are not objects."""
     slots = []
-    for entry in raw if isinstance(raw, list) else []:
+    bad_entries = []
+    for position, entry in enumerate(raw):
         if not isinstance(entry, dict):
+            bad_entries.append(position)
             slots.append(InputSlot(name="", type="*"))
             continue
         widget = entry.get("widget")
@@ -184,13 +236,16 @@ def _read_inputs(raw: Any) -> list[InputSlot]:
             link=_int(entry.get("link")),
             widget=widget_name if isinstance(widget_name, str) else None,
         ))
-    return slots
+    return slots, bad_entries
 
 
-def _read_outputs(raw: Any) -> list[OutputSlot]:
+def _read_outputs(raw: list[Any]) -> tuple[list[OutputSlot], list[int]]:
+    """Read a node's output sockets; also return the positions of entries that are not objects."""
     slots = []
-    for entry in raw if isinstance(raw, list) else []:
+    bad_entries = []
+    for position, entry in enumerate(raw):
         if not isinstance(entry, dict):
+            bad_entries.append(position)
             slots.append(OutputSlot(name="", type="*"))
             continue
         links = entry.get("links")
@@ -203,70 +258,203 @@ def _read_outputs(raw: Any) -> list[OutputSlot]:
             if isinstance(links, list) else [],
             widget=widget_name if isinstance(widget_name, str) else None,
         ))
-    return slots
+    return slots, bad_entries
 
 
-def read_node(raw: Any, index: int, problems: list[ReadProblem], where: str) -> UINode | None:
-    """Read one node object; record a problem and return None when it cannot be used."""
+def _json_type(value: Any) -> str:
+    """Name a value's JSON type, for messages about malformed fields."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, dict):
+        return "an object"
+    return "an array"
+
+
+class _NodeReader:
+    """Reader of one node entry that records one problem per malformed field, naming the node."""
+
+    def __init__(self, raw: dict[str, Any], index: int, problems: list[ReadProblem], where: str) -> None:
+        self.raw = raw
+        self.index = index
+        self.problems = problems
+        self.pointer = f"{where}/{index}"
+        title = raw.get("title")
+        self.title = title if isinstance(title, str) and title else None
+        node_type = raw.get("type")
+        self.class_type = node_type if isinstance(node_type, str) and node_type else None
+        self.node_id: str | None = None
+        self.unreadable: set[str] = set()
+
+    def problem(self, field_name: str, message: str, severity: Severity = Severity.ERROR) -> None:
+        self.unreadable.add(field_name)
+        self.problems.append(ReadProblem(
+            message, node=self.node_id, title=self.title, class_type=self.class_type,
+            pointer=f"{self.pointer}/{field_name}", severity=severity))
+
+    def label(self) -> str:
+        text = f"node {self.node_id}" if self.node_id is not None else f"node entry {self.index}"
+        if self.title is not None:
+            text += f" ({self.title!r})"
+        if self.class_type is not None:
+            text += f" of class {self.class_type}"
+        return text
+
+    def read_id(self) -> str | None:
+        """Read the node id: an integer is expected, and any other number or a string is read with a warning."""
+        raw_id = self.raw.get("id")
+        self.node_id = _node_key(raw_id)
+        if self.node_id is None:
+            self.problem("id", f"{self.label()} has no usable id ({raw_id!r}); an id is an integer, so the "
+                               "node and its links are left out")
+            return None
+        if isinstance(raw_id, float):
+            self.problem("id", f"{self.label()} has the number {raw_id!r} as id instead of an integer; it is "
+                               f"read as {self.node_id}", Severity.WARNING)
+        elif isinstance(raw_id, str):
+            self.problem("id", f"{self.label()} has the string {raw_id!r} as id instead of an integer; it is "
+                               f"read as {self.node_id}, and links must name it the same way", Severity.WARNING)
+        return self.node_id
+
+    def read_mode(self) -> int:
+        """Read the node mode; anything but an integer is reported, and a number string is read as that mode."""
+        raw_mode = self.raw.get("mode", MODE_ALWAYS)
+        if isinstance(raw_mode, int) and not isinstance(raw_mode, bool):
+            return raw_mode
+        mode = _int(raw_mode)
+        used = mode if mode is not None else MODE_ALWAYS
+        self.problem("mode", f"{self.label()} has mode {raw_mode!r}, which is not an integer (0 always, "
+                             f"2 muted, 4 bypassed); it is read as mode {used}")
+        return used
+
+    def read_inputs(self, links_into: dict[str, list[int]]) -> list[InputSlot]:
+        raw_inputs = self.raw.get("inputs")
+        if raw_inputs is None:
+            return []
+        if not isinstance(raw_inputs, list):
+            self.problem("inputs", f"{self.label()} has {_json_type(raw_inputs)} as 'inputs' instead of an "
+                                   "array of input sockets; none of its links are read" +
+                                   self._lost_links(links_into) +
+                                   ", so open the workflow in the editor and save it again")
+            return []
+        slots, bad_entries = _read_inputs(raw_inputs)
+        for position in bad_entries:
+            self.problem(f"inputs/{position}", f"{self.label()} has {_json_type(raw_inputs[position])} as input "
+                                               f"socket {position} instead of an object; that input is not read")
+        return slots
+
+    def _lost_links(self, links_into: dict[str, list[int]]) -> str:
+        ids = links_into.get(self.node_id or "", [])
+        if not ids:
+            return ""
+        return f" (the file's links {', '.join(map(str, ids))} end at this node)"
+
+    def read_outputs(self) -> list[OutputSlot]:
+        raw_outputs = self.raw.get("outputs")
+        if raw_outputs is None:
+            return []
+        if not isinstance(raw_outputs, list):
+            self.problem("outputs", f"{self.label()} has {_json_type(raw_outputs)} as 'outputs' instead of an "
+                                    "array of output sockets; its output types and the links it lists are not read")
+            return []
+        slots, bad_entries = _read_outputs(raw_outputs)
+        for position in bad_entries:
+            self.problem(f"outputs/{position}", f"{self.label()} has {_json_type(raw_outputs[position])} as "
+                                                f"output socket {position} instead of an object; that output is not read")
+        return slots
+
+    def read_widget_values(self) -> list[Any] | dict[str, Any] | None:
+        values = self.raw.get("widgets_values")
+        if values is None or isinstance(values, (list, dict)):
+            return values
+        self.problem("widgets_values", f"{self.label()} has {_json_type(values)} as 'widgets_values' instead of "
+                                       "an array or object; its widgets keep their default values")
+        return None
+
+
+def read_node(
+    raw: Any, index: int, problems: list[ReadProblem], where: str, links_into: dict[str, list[int]] | None = None
+) -> UINode | None:
+    """Read one node object; record a problem and return None when it cannot be used.
+
+    ``links_into`` maps node ids to the ids of the graph's links that end at them, so a problem
+    with a node's inputs can name the links it loses.
+    """
     if not isinstance(raw, dict):
-        problems.append(ReadProblem(f"node entry {index} is not an object", pointer=f"{where}/{index}"))
+        problems.append(ReadProblem(f"node entry {index} is {_json_type(raw)} instead of an object; it is left out",
+                                    pointer=f"{where}/{index}"))
         return None
-    node_id = _node_key(raw.get("id"))
-    title = raw.get("title") if isinstance(raw.get("title"), str) else None
+    reader = _NodeReader(raw, index, problems, where)
+    node_id = reader.read_id()
     if node_id is None:
-        problems.append(ReadProblem(
-            f"node entry {index} has no usable id ({raw.get('id')!r})", title=title, pointer=f"{where}/{index}/id"))
         return None
-    node_type = raw.get("type")
-    if not isinstance(node_type, str) or not node_type:
-        problems.append(ReadProblem(
-            f"node {node_id} has no class type (its 'type' is {node_type!r})",
-            node=node_id, title=title, pointer=f"{where}/{index}/type"))
+    if reader.class_type is None:
+        reader.problem("type", f"{reader.label()} has no class type (its 'type' is {raw.get('type')!r}); the "
+                               "node is left out, and so are the links from and to it")
         return None
 
-    mode = _int(raw.get("mode"))
-    values = raw.get("widgets_values")
+    mode = reader.read_mode()
+    inputs = reader.read_inputs(links_into or {})
+    outputs = reader.read_outputs()
+    values = reader.read_widget_values()
     properties = raw.get("properties")
     return UINode(
         id=node_id,
-        type=node_type,
-        mode=mode if mode is not None else MODE_ALWAYS,
-        title=title,
-        inputs=_read_inputs(raw.get("inputs")),
-        outputs=_read_outputs(raw.get("outputs")),
-        widgets_values=values if isinstance(values, (list, dict)) else None,
+        type=reader.class_type,
+        mode=mode,
+        title=reader.title,
+        inputs=inputs,
+        outputs=outputs,
+        widgets_values=values,
         properties=properties if isinstance(properties, dict) else {},
         index=index,
+        unreadable=frozenset(reader.unreadable),
     )
 
 
 def read_graph(raw: dict[str, Any], problems: list[ReadProblem], where: str = "") -> UIGraph:
     """Read the nodes and links of the root graph or of one subgraph definition."""
-    nodes: dict[str, UINode] = {}
-    raw_nodes = raw.get("nodes")
-    for index, entry in enumerate(raw_nodes if isinstance(raw_nodes, list) else []):
-        node = read_node(entry, index, problems, f"{where}/nodes")
-        if node is None:
-            continue
-        if node.id in nodes:
-            problems.append(ReadProblem(
-                f"node id {node.id} appears more than once; the later node is ignored",
-                node=node.id, title=node.title, pointer=f"{where}/nodes/{index}/id"))
-            continue
-        nodes[node.id] = node
-
     links: dict[int, UILink] = {}
+    skipped_links: set[int] = set()
     raw_links = raw.get("links")
     for index, entry in enumerate(raw_links if isinstance(raw_links, list) else []):
         if entry is None:
             continue  # litegraph writes null for deleted links in old files
-        link = read_link(entry)
-        if link is None:
-            problems.append(ReadProblem(f"link entry {index} is malformed: {entry!r}", pointer=f"{where}/links/{index}"))
+        link = _read_link_entry(entry, index, problems, where)
+        if link is not None:
+            links[link.id] = link
             continue
-        links[link.id] = link
+        skipped_id = _int(_raw_link_id(entry))
+        if skipped_id is not None:
+            skipped_links.add(skipped_id)
 
-    graph = UIGraph(nodes=nodes, links=links, pointer=where)
+    links_into: dict[str, list[int]] = {}
+    for link in links.values():
+        links_into.setdefault(link.target_id, []).append(link.id)
+
+    nodes: dict[str, UINode] = {}
+    skipped: set[str] = set()
+    raw_nodes = raw.get("nodes")
+    for index, entry in enumerate(raw_nodes if isinstance(raw_nodes, list) else []):
+        node = read_node(entry, index, problems, f"{where}/nodes", links_into)
+        if node is None:
+            if isinstance(entry, dict) and _node_key(entry.get("id")) is not None:
+                skipped.add(_node_key(entry.get("id")))  # type: ignore[arg-type]
+            continue
+        if node.id in nodes:
+            problems.append(ReadProblem(
+                f"node id {node.id} appears more than once; the later node is ignored",
+                node=node.id, title=node.title, class_type=node.type, pointer=f"{where}/nodes/{index}/id"))
+            continue
+        nodes[node.id] = node
+
+    graph = UIGraph(nodes=nodes, links=links, pointer=where, skipped_nodes=skipped - set(nodes),
+                    skipped_links=skipped_links - set(links))
     graph.id = str(raw.get("id") or "")
     graph.name = str(raw.get("name") or "")
     graph.inputs = _read_boundary(raw.get("inputs"))

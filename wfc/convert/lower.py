@@ -29,7 +29,7 @@ from wfc.convert.order import execution_order
 from wfc.convert.primitives import apply_primitive_nodes
 from wfc.convert.resolve import ExecNode, ResolveError, Resolver
 from wfc.convert.subgraphs import instance_inputs, promoted_widget_values
-from wfc.convert.titles import node_title
+from wfc.convert.titles import class_title, node_title
 from wfc.convert.text import SAVE_NODE_TYPES, apply_text_replacements, process_dynamic_prompt
 from wfc.convert.widgets import Widget, WidgetValues, node_widget_values, socket_order
 from wfc.diagnostics import Diagnostic, Severity
@@ -58,6 +58,9 @@ class Lowering:
         self.catalog = catalog
         self.now = now if now is not None else datetime.now()
         self.diagnostics: list[Diagnostic] = []
+        # (code, node, input) of every diagnostic so far: a fault reached from several inputs or
+        # passes (a Reroute loop, say) is reported once.
+        self.reported: set[tuple[str, str | None, str | None]] = set()
         self.exec_nodes: dict[str, ExecNode] = {}
         # Widget values per UI node, keyed by (graph id, node id): every instance of a subgraph
         # shares the inner nodes of its definition, so they share widget values too.
@@ -115,12 +118,28 @@ class Lowering:
     # --- diagnostics ----------------------------------------------------------------------------
 
     def report(self, code: codes.Code, exec_node: ExecNode | None, message: str, **fields: Any) -> None:
+        """Add a diagnostic on ``exec_node``, unless one of the same code, node and input exists."""
         if exec_node is not None:
             fields.setdefault("node", exec_node.id)
             fields.setdefault("pointer", f"{exec_node.graph.pointer}/nodes/{exec_node.node.index}")
             fields.setdefault("title", node_title(exec_node.node, self.catalog))
             fields.setdefault("class_type", exec_node.node.type)
+        key = (code.code, fields.get("node"), fields.get("input"))
+        if key in self.reported:
+            return
+        self.reported.add(key)
         self.diagnostics.append(codes.make(code, message, **fields))
+
+    def report_read_problems(self) -> None:
+        """Turn the problems met while reading the file into WFC601 diagnostics."""
+        for problem in self.document.problems:
+            title = problem.title
+            if title is None and problem.class_type is not None:
+                title = class_title(problem.class_type, self.catalog)
+            self.diagnostics.append(codes.make(
+                codes.UNREADABLE_ENTRY, problem.message, node=problem.node, title=title,
+                class_type=problem.class_type, pointer=problem.pointer, severity=problem.severity,
+                hint="fix the entry by hand, or open the workflow in the editor and save it again"))
 
     def describe(self, exec_node: ExecNode) -> str:
         title = node_title(exec_node.node, self.catalog)
@@ -135,7 +154,7 @@ class Lowering:
             if node_class is None:
                 return None
             values, problem = node_widget_values(exec_node.node, node_class)
-            if problem is not None:
+            if problem is not None and "widgets_values" not in exec_node.node.unreadable:
                 self.report(codes.WIDGET_COUNT, exec_node, f"{self.describe(exec_node)}: {problem.message}",
                             severity=Severity.ERROR if problem.shifted else Severity.WARNING,
                             hint="check that the catalog matches the ComfyUI and node packs the workflow "
@@ -155,9 +174,7 @@ class Lowering:
     # --- the run --------------------------------------------------------------------------------
 
     def run(self) -> Conversion:
-        for problem in self.document.problems:
-            self.diagnostics.append(codes.make(codes.UNREADABLE_ENTRY, problem.message, node=problem.node,
-                                               title=problem.title, pointer=problem.pointer))
+        self.report_read_problems()
         self.flatten(self.document.root, (), None, ())
         self.check_classes()
 
@@ -245,7 +262,10 @@ class Lowering:
             try:
                 resolved = resolver.resolve_input(exec_node, index)
             except ResolveError as exc:
-                self.report(codes.BROKEN_LINK, exc.node, str(exc), input=slot.name or None)
+                # A fault found upstream (a Reroute loop) is reported once on the node where it is,
+                # however many inputs reach it.
+                input_name = (slot.name or None) if exc.node is exec_node else exc.input_name
+                self.report(codes.BROKEN_LINK, exc.node, str(exc), input=input_name)
                 continue
             except RecursionError:
                 self.report(codes.BROKEN_LINK, exec_node,
@@ -279,10 +299,11 @@ class Lowering:
     def replace_text(self, exec_node: ExecNode, input_name: str, value: str) -> str:
         """Apply the frontend's ``%Name.widget%`` and ``%date:...%`` replacements to a value."""
         replaced, unresolved = apply_text_replacements(value, self.find_widget_value, self.now)
-        for pattern in unresolved:
+        if unresolved:
+            patterns = ", ".join(dict.fromkeys(unresolved))
             self.report(codes.TEXT_REPLACEMENT, exec_node,
-                        f"input {input_name!r} of {self.describe(exec_node)} uses {pattern}, which names no node "
-                        "and widget of this workflow; it is sent unchanged", input=input_name)
+                        f"input {input_name!r} of {self.describe(exec_node)} uses {patterns}, which name no node "
+                        "and widget of this workflow; they are sent unchanged", input=input_name)
         return replaced
 
     def find_widget_value(self, node_name: str, widget_name: str) -> tuple[bool, Any]:

@@ -5,14 +5,19 @@ Before lowering, the frontend lets every PrimitiveNode copy its value (its first
 ``%Name.widget%`` replacements when its "Run widget replace on values" property is set. The
 PrimitiveNode itself is virtual and never reaches the prompt, so its targets carry the value as a
 literal. A target socket without a widget (a Reroute, say) is skipped, as in the frontend.
+A PrimitiveNode whose output has no link that the file defines feeds nothing. The frontend ignores
+it silently, so the conversion reports it (WFC611) to tell the user that its value goes nowhere.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from wfc.convert import codes
+
 if TYPE_CHECKING:
     from wfc.convert.lower import Lowering
+    from wfc.convert.resolve import ExecNode
 
 PRIMITIVE_NODE = "PrimitiveNode"
 
@@ -29,14 +34,20 @@ def apply_primitive_nodes(lowering: "Lowering") -> None:
             continue
         applied.add(key)
 
+        link_ids = node.outputs[0].links if node.outputs else []
+        if not any(link_id in exec_node.graph.links for link_id in link_ids):
+            if "outputs" not in node.unreadable:  # malformed outputs are already reported as WFC601
+                report_unused(lowering, exec_node)
+            continue
+
         saved = node.widgets_values
-        if not isinstance(saved, list) or not saved or not node.outputs:
+        if not isinstance(saved, list) or not saved:
             continue
         value = saved[0]
         if value and isinstance(value, str) and node.properties.get(REPLACE_PROPERTY):
             value = lowering.replace_text(exec_node, "value", value)
 
-        for link_id in node.outputs[0].links:
+        for link_id in link_ids:
             link = exec_node.graph.links.get(link_id)
             if link is None:
                 continue
@@ -49,3 +60,13 @@ def apply_primitive_nodes(lowering: "Lowering") -> None:
             values = lowering.values_of(target)
             if values is not None:
                 values.set(slot.widget, value)
+
+
+def report_unused(lowering: "Lowering", exec_node: "ExecNode") -> None:
+    """Report a PrimitiveNode whose output reaches no input."""
+    saved = exec_node.node.widgets_values
+    value = f" (value {saved[0]!r})" if isinstance(saved, list) and saved else ""
+    lowering.report(codes.PRIMITIVE_UNUSED, exec_node,
+                    f"{lowering.describe(exec_node)}{value} is linked to no input, so its value is not "
+                    "sent; the frontend ignores it too",
+                    hint="link its output to the widget input it should set, or delete the node")

@@ -36,9 +36,10 @@ from wfc.convert.document import (
 class ResolveError(Exception):
     """An input cannot be resolved because the file is inconsistent (a missing link or node, a cycle)."""
 
-    def __init__(self, message: str, node: "ExecNode") -> None:
+    def __init__(self, message: str, node: "ExecNode", input_name: str | None = None) -> None:
         super().__init__(message)
         self.node = node
+        self.input_name = input_name  # the input of ``node`` where the fault is, when it is an input
 
 
 @dataclass
@@ -94,7 +95,9 @@ class Resolver:
         visited = set() if visited is None else visited
         key = f"{exec_node.graph.id}:{exec_node.node.id}[I]{slot}"
         if key in visited:
-            raise ResolveError(f"links form a cycle through input {slot} of node {exec_node.id}", exec_node)
+            name = exec_node.inputs[slot].name if slot < len(exec_node.inputs) else ""
+            raise ResolveError(f"links form a cycle through input {slot} of node {exec_node.id}; inputs fed "
+                               "through it are left out", exec_node, name or None)
         visited.add(key)
 
         if slot >= len(exec_node.inputs):
@@ -103,20 +106,24 @@ class Resolver:
         if slot_info.link is None:
             return None
         link = exec_node.graph.links.get(slot_info.link)
+        if link is None and slot_info.link in exec_node.graph.skipped_links:
+            return None  # the malformed link entry is already reported
         if link is None:
             raise ResolveError(
                 f"input {slot_info.name!r} of node {exec_node.id} refers to link {slot_info.link}, "
-                "which the file does not define", exec_node)
+                "which the file does not define", exec_node, slot_info.name or None)
 
         parent = exec_node.parent
         if parent is not None and link.origin_id == SUBGRAPH_INPUT_ID:
             return self._resolve_subgraph_input(exec_node, parent, link.origin_slot, visited)
 
         origin = exec_node.graph.nodes.get(link.origin_id)
+        if origin is None and link.origin_id in exec_node.graph.skipped_nodes:
+            return None  # the unreadable node entry is already reported, with the links it loses
         if origin is None:
             raise ResolveError(
                 f"link {link.id} into input {slot_info.name!r} of node {exec_node.id} comes from node "
-                f"{link.origin_id}, which does not exist", exec_node)
+                f"{link.origin_id}, which does not exist", exec_node, slot_info.name or None)
         origin_exec = self.nodes[":".join((*exec_node.path, origin.id))]
         return self.resolve_output(origin_exec, link.origin_slot, slot_type or slot_info.type, visited)
 
@@ -139,7 +146,8 @@ class Resolver:
         """Return the real output behind output ``slot`` of ``exec_node`` for an input of ``slot_type``."""
         key = f"{exec_node.graph.id}:{exec_node.node.id}[O]{slot}"
         if key in visited:
-            raise ResolveError(f"links form a cycle through output {slot} of node {exec_node.id}", exec_node)
+            raise ResolveError(f"links form a cycle through output {slot} of node {exec_node.id}; inputs fed "
+                               "through it are left out", exec_node)
         visited.add(key)
 
         if exec_node.mode == MODE_BYPASS:
@@ -181,6 +189,8 @@ class Resolver:
             return None
 
         inner = definition.nodes.get(inner_link.origin_id)
+        if inner is None and inner_link.origin_id in definition.skipped_nodes:
+            return None  # the unreadable node entry is already reported
         if inner is None:
             raise ResolveError(
                 f"output {slot} of subgraph {definition.name!r} comes from node {inner_link.origin_id}, "

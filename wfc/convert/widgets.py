@@ -254,7 +254,9 @@ def node_widget_values(node: UINode, node_class: NodeClass) -> tuple[WidgetValue
         if widget.upload_folder is not None:
             values[index] = upload_value(values[index], widget)
 
-    if saved is None or len(saved_list) in (len(stored), len(widgets)):
+    # A missing or null widgets_values loads like an empty list in the frontend: every widget keeps
+    # its default, so it is reported the same way.
+    if len(saved_list) in (len(stored), len(widgets)):
         return WidgetValues(widgets, values), None
 
     misfits = [widget.name for widget, value in zip(widgets, values)
@@ -264,7 +266,8 @@ def node_widget_values(node: UINode, node_class: NodeClass) -> tuple[WidgetValue
         consequence = "the widgets without a value keep their defaults"
     else:
         consequence = "the extra values are ignored"
-    message = (f"widgets_values has {len(saved_list)} entries but class {node_class.name!r} has "
+    saved_text = "widgets_values is missing or null" if saved is None else f"widgets_values has {len(saved_list)} entries"
+    message = (f"{saved_text} but class {node_class.name!r} has "
                f"{len(stored)} saved widgets ({names}); {consequence}")
     if misfits:
         message += (f", and the values of {', '.join(misfits)} do not fit their types, so the values "
