@@ -9,9 +9,11 @@ model list no longer match its graph. Findings point at the line of the manifest
 from __future__ import annotations
 
 import hashlib
+import shlex
 from pathlib import Path
 from typing import Any
 
+from wfc.artifact_bounds import ModelFolders, binding_mismatches
 from wfc.artifact import ARTIFACT_FORMAT, MANIFEST_FIELDS, RESERVED_INPUTS, sha256_digest
 from wfc.catalog import Catalog
 from wfc.config import Config
@@ -32,6 +34,18 @@ class _Checker:
         self.label = display_path(manifest_path, self.root)
         self.document: Document | None = None
         self.diagnostics: list[Diagnostic] = []
+        self.model_folders: ModelFolders | None = None
+        self.recompile_hint = (f"run `{self.compile_command()}`; it takes the bounds and options from the catalog, "
+                               "or reports the spec's own bounds that do not fit")
+
+    def compile_command(self) -> str:
+        """Return the ``wfc compile`` command that recompiles against the catalog being checked."""
+        if self.catalog is None or self.catalog.path is None:
+            return "wfc compile"
+        configured = self.config.path("catalog") if self.config is not None else None
+        if configured is not None and configured.resolve() == self.catalog.path.resolve():
+            return "wfc compile"
+        return f"wfc compile --catalog {shlex.quote(display_path(self.catalog.path, self.root))}"
 
     def report(self, code: str, message: str, where: str = "", **fields: Any) -> None:
         position = self.document.position(where) if self.document is not None and where else None
@@ -106,7 +120,7 @@ class _Checker:
         if self.catalog is None or manifest["catalog_digest"] == self.catalog.digest:
             return
         self.report("WFC802", f"compiled against the catalog {manifest['catalog_digest']}, but the current catalog is "
-                    f"{self.catalog.digest}", "/catalog_digest", hint="run `wfc compile` to recompile against it")
+                    f"{self.catalog.digest}", "/catalog_digest", hint=f"run `{self.compile_command()}` to recompile against it")
 
     def check_source(self, manifest: dict[str, Any]) -> None:
         source = manifest["source"]
@@ -147,6 +161,8 @@ class _Checker:
                 if isinstance(inputs[input_name], list):
                     self.report("WFC803", f"parameter {name!r} is bound to input {input_name!r} of node {node_id}, "
                                 "which is a link, not a value", where, node=node_id, input=input_name)
+                    continue
+                self.check_catalog_fit(name, entry, str(node_id), str(node.get("class_type")), str(input_name))
                 if entry["kind"] == "image" and node.get("class_type") != "LoadImage" and self.catalog is not None:
                     node_class = self.catalog.get(str(node.get("class_type")))
                     spec = node_class.input(str(input_name)) if node_class is not None else None
@@ -154,6 +170,18 @@ class _Checker:
                         self.report("WFC803", f"image parameter {name!r} is bound to {node.get('class_type')}."
                                     f"{input_name} on node {node_id}, which is not an upload input", where,
                                     node=node_id, input=str(input_name))
+
+    def check_catalog_fit(self, name: str, entry: dict[str, Any], node_id: str, class_type: str, input_name: str) -> None:
+        """Report where a value parameter's type, bounds or options no longer fit the bound catalog input."""
+        if self.catalog is None:
+            return
+        if self.model_folders is None:
+            from wfc.spec.params import model_folder_lookup
+
+            self.model_folders = model_folder_lookup(self.config)
+        for mismatch in binding_mismatches(name, entry, node_id, class_type, input_name, self.catalog, self.model_folders):
+            self.report("WFC807", mismatch.message, pointer("parameters", name), node=mismatch.node,
+                        input=mismatch.input, hint=self.recompile_hint)
 
     def check_outputs(self, manifest: dict[str, Any], graph: dict[str, Any]) -> None:
         outputs = manifest["outputs"]

@@ -100,7 +100,7 @@ def build_workflow(path: Path, root: Path | None = None) -> Workflow:
     try:
         namespace = runpy.run_path(str(path), run_name=f"wfc_spec_{path.stem}")
     except SpecError as exc:
-        raise SpecError(exc.message, exc.origin or _spec_origin(exc, path)) from None
+        raise SpecError(exc.message, exc.origin or _spec_origin(exc, path), code=exc.code, related=exc.related) from None
     except KeyboardInterrupt:
         raise
     except SystemExit as exc:
@@ -124,7 +124,12 @@ def _build_failure(path: Path, exc: SpecError, root: Path | None) -> Diagnostic:
     message = exc.message
     if exc.origin is not None and line is None:
         message += f" (at {display_path(exc.origin[0], root)}:{exc.origin[1]})"
-    return make_diagnostic("WFC701", message, path=display_path(path, root), line=line,
+    if exc.code == "WFC711":
+        if exc.related is not None:
+            message += f"; first declared at {display_path(exc.related[0], root)}:{exc.related[1]}"
+        return make_diagnostic("WFC711", message, path=display_path(path, root), line=line,
+                               hint="give each parameter and alias its own name, or remove the second declaration")
+    return make_diagnostic(exc.code, message, path=display_path(path, root), line=line,
                            hint="fix the spec so that it runs: `python " + display_path(path, root) + "`")
 
 
@@ -140,7 +145,8 @@ def lint_spec(path: str | Path, catalog: Catalog | None, config: Config | None) 
         workflow = build_workflow(path, root)
     except SpecError as exc:
         origin = (display_path(exc.origin[0], root), exc.origin[1]) if exc.origin is not None else None
-        raise SpecError(exc.message, origin) from None
+        related = (display_path(exc.related[0], root), exc.related[1]) if exc.related is not None else None
+        raise SpecError(exc.message, origin, code=exc.code, related=related) from None
     lowered = lower_workflow(workflow, catalog, display_path(path, root))
     return lowered.graph, _spec_label_origins(lowered.origins, root)
 
@@ -203,6 +209,13 @@ def run_lint(graph: dict[str, Any], catalog: Catalog | None, config: Config | No
     return list(lint_graph(graph, catalog, config, path=path, spec_origins=origins, manifest=manifest))
 
 
+def _without_repeats(lint_findings: list[Diagnostic], compile_findings: list[Diagnostic]) -> list[Diagnostic]:
+    """Drop lint's unknown-input warnings (WFC208) for inputs the compiler already reported as WFC703."""
+    unknown = {(finding.node, finding.input) for finding in compile_findings if finding.code == "WFC703"}
+    return [finding for finding in lint_findings
+            if not (finding.code == "WFC208" and (finding.node, finding.input) in unknown)]
+
+
 def compile_spec(path: str | Path, catalog: Catalog, config: Config | None, *, lint: bool = True) -> CompiledArtifact:
     """Compile one spec into the bytes of its graph and manifest; write nothing."""
     root = config.root if config is not None else None
@@ -214,6 +227,11 @@ def compile_spec(path: str | Path, catalog: Catalog, config: Config | None, *, l
         return CompiledArtifact(path.stem, path, None, None, [_build_failure(path, exc, root)])
 
     lowered = lower_workflow(workflow, catalog, spec_label)
+    if any(diagnostic.code == "WFC705" for diagnostic in lowered.diagnostics):
+        # The graph lacks every node whose id was taken, so parameter checks and lint would
+        # only report the consequences (dropped links, missing inputs) of the duplicate ids.
+        return CompiledArtifact(workflow.name, path, None, None, sorted(lowered.diagnostics, key=Diagnostic.sort_key))
+
     parameters, parameter_findings = resolve_parameters(
         workflow, lowered.graph, lowered.bindings, catalog, config, spec_label)
     outputs, output_findings = _outputs(workflow, lowered, catalog, spec_label)
@@ -236,7 +254,8 @@ def compile_spec(path: str | Path, catalog: Catalog, config: Config | None, *, l
         "models": _models(lowered.graph, lowered.bindings, config),
     }
     if lint:
-        diagnostics += run_lint(lowered.graph, catalog, config, spec_label, _spec_label_origins(lowered.origins, root), manifest)
+        findings = run_lint(lowered.graph, catalog, config, spec_label, _spec_label_origins(lowered.origins, root), manifest)
+        diagnostics += _without_repeats(findings, lowered.diagnostics)
     diagnostics.sort(key=lambda diagnostic: diagnostic.sort_key())
     return CompiledArtifact(workflow.name, path, graph_bytes, dump_json(manifest), diagnostics)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -159,3 +161,103 @@ def test_stale_source_warned(artifact_copy, worker_catalog, project_config):
     diagnostics = check_manifest(manifest, worker_catalog, project_config)
 
     assert codes(diagnostics) == ["WFC805"]
+
+
+# --- parameters against a changed catalog --------------------------------------------------------
+
+
+def changed_catalog(root, tmp_path, change):
+    """Write worker/catalog.json with one KSampler input changed; return (catalog path, Catalog)."""
+    from wfc.catalog import load_catalog
+
+    data = json.loads((root / "worker" / "catalog.json").read_text(encoding="utf-8"))
+    data.pop("digest", None)
+    inputs = {entry["name"]: entry for entry in data["classes"]["KSampler"]["inputs"]}
+    change(inputs)
+    path = tmp_path / "changed_catalog.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path, load_catalog(path)
+
+
+def catalog_findings(diagnostics):
+    return [diagnostic for diagnostic in diagnostics if diagnostic.code == "WFC807"]
+
+
+def test_lowered_maximum_reported(root, tmp_path, project_config):
+    _, catalog = changed_catalog(root, tmp_path, lambda inputs: inputs["steps"]["config"].update(max=3))
+
+    diagnostics = check_manifest(root / "workflows" / "qwen_image_edit_2509.manifest.json", catalog, project_config)
+    findings = catalog_findings(diagnostics)
+
+    assert [(finding.node, finding.input) for finding in findings] == [("3", "steps")]
+    assert findings[0].message == ("parameter 'steps' allows up to 10000, but KSampler input 'steps' (node 3) "
+                                   "accepts at most 3 in this catalog; recompile")
+    assert findings[0].line is not None
+    assert "--catalog" in str(findings[0].hint)
+
+
+def test_raised_minimum_reported(root, tmp_path, project_config):
+    _, catalog = changed_catalog(root, tmp_path, lambda inputs: inputs["cfg"]["config"].update(min=2.0))
+
+    findings = catalog_findings(check_manifest(root / "workflows" / "qwen_image_edit_2509.manifest.json",
+                                               catalog, project_config))
+
+    assert [(finding.node, finding.input) for finding in findings] == [("3", "cfg")]
+    assert "allows down to 0.0" in findings[0].message
+    assert "accepts at least 2.0" in findings[0].message
+
+
+def test_removed_option_reported(root, tmp_path, project_config):
+    _, catalog = changed_catalog(root, tmp_path, lambda inputs: inputs["scheduler"]["options"].remove("karras"))
+
+    findings = catalog_findings(check_manifest(root / "workflows" / "qwen_image_edit_2509.manifest.json",
+                                               catalog, project_config))
+
+    assert [(finding.node, finding.input) for finding in findings] == [("3", "scheduler")]
+    assert "parameter 'scheduler' allows 'karras'" in findings[0].message
+    assert "does not accept it" in findings[0].message
+
+
+def test_changed_input_type_reported(root, tmp_path, project_config):
+    def to_string(inputs):
+        inputs["steps"]["type"] = "STRING"
+
+    _, catalog = changed_catalog(root, tmp_path, to_string)
+
+    findings = catalog_findings(check_manifest(root / "workflows" / "qwen_image_edit_2509.manifest.json",
+                                               catalog, project_config))
+
+    assert [(finding.node, finding.input) for finding in findings] == [("3", "steps")]
+    assert "parameter 'steps' has JSON type integer, but KSampler input 'steps' (node 3) is STRING" in findings[0].message
+
+
+def test_model_and_image_options_unchecked(root, tmp_path, project_config):
+    manifest = json.loads((root / "workflows" / "qwen_image_edit_2509.manifest.json").read_text(encoding="utf-8"))
+    kinds = {entry["kind"] for entry in manifest["parameters"].values()}
+    from wfc.catalog import load_catalog
+
+    data = json.loads((root / "worker" / "catalog.json").read_text(encoding="utf-8"))
+    data.pop("digest", None)
+    for entry in data["classes"].values():
+        for spec in entry["inputs"]:
+            if spec.get("options") and spec["name"] in ("image", "vae_name", "clip_name", "model_name", "lora_name"):
+                spec["options"] = ["only_this_file"]
+    path = tmp_path / "narrow_files.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+    diagnostics = check_manifest(root / "workflows" / "qwen_image_edit_2509.manifest.json", load_catalog(path),
+                                 project_config)
+
+    assert {"image", "model"} <= kinds
+    assert catalog_findings(diagnostics) == []
+
+
+def test_cli_lint_changed_catalog_fails(root, tmp_path):
+    path, _ = changed_catalog(root, tmp_path, lambda inputs: inputs["steps"]["config"].update(max=3))
+
+    result = subprocess.run([sys.executable, "-m", "wfc", "lint", "--catalog", str(path), "workflows"],
+                            cwd=root, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 1
+    assert "WFC807" in result.stdout
+    assert "accepts at most 3" in result.stdout

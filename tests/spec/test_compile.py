@@ -145,6 +145,47 @@ def test_duplicate_explicit_id_reported(write_spec, worker_catalog, project_conf
     assert not artifact.ok
 
 
+def test_duplicate_id_no_cascade(write_spec, worker_catalog, project_config):
+    spec = write_spec("duplicate_linked", SIMPLE_SPEC.replace("LoadImage(image=", "LoadImage(id=7, image=")
+                      .replace("ImageInvert(image=", "ImageInvert(id=7, image="))
+
+    artifact = compile_spec(spec, worker_catalog, project_config)
+
+    assert codes(artifact) == ["WFC705"]
+    assert artifact.diagnostics[0].line == 6
+    assert "LoadImage node on line 5" in artifact.diagnostics[0].message
+    assert "ImageInvert node on line 6" in artifact.diagnostics[0].message
+    assert not artifact.ok
+
+
+def test_unknown_input_reported_once(write_spec, worker_catalog, project_config):
+    spec = write_spec("unknown_once", SIMPLE_SPEC.replace("ImageInvert(image=plate.IMAGE)",
+                                                          "ImageInvert(image=plate.IMAGE, imagez=1)"))
+
+    artifact = compile_spec(spec, worker_catalog, project_config)
+    about_imagez = [diagnostic.code for diagnostic in artifact.diagnostics if diagnostic.input == "imagez"]
+
+    assert about_imagez == ["WFC703"]
+    assert "did you mean 'image'?" in str(artifact.diagnostics[codes(artifact).index("WFC703")].hint)
+
+
+@pytest.mark.parametrize("declaration, text", [
+    ('    wf.param("seed", int, default=2)\n', "parameter 'seed' is declared twice"),
+    ('    wf.param("noise", int, default=2, aliases=["seed"])\n',
+     "alias 'seed' of parameter 'noise' is already the name of parameter 'seed'"),
+])
+def test_duplicate_parameter_names_first(write_spec, worker_catalog, project_config, declaration, text):
+    source = SIMPLE_SPEC.replace('    plate = ', '    wf.param("seed", int, default=1)\n' + declaration + '    plate = ')
+    spec = write_spec("duplicate_parameter", source)
+
+    artifact = compile_spec(spec, worker_catalog, project_config)
+
+    assert codes(artifact) == ["WFC711"]
+    assert artifact.diagnostics[0].line == 6
+    assert text in artifact.diagnostics[0].message
+    assert f"first declared at {spec}:5" in artifact.diagnostics[0].message
+
+
 def test_unknown_input_on_spec_line(write_spec, worker_catalog, project_config):
     spec = write_spec("unknown_input", SIMPLE_SPEC.replace("ImageInvert(image=plate.IMAGE)",
                                                            "ImageInvert(image=plate.IMAGE, imagez=1)"))
@@ -340,6 +381,17 @@ def test_cli_check_names_stale_files(root, tmp_path):
     assert "qwen_image_edit_2509.manifest.json: stale" in result.stderr
     assert graph.read_bytes() == before
     assert not (out / "qwen_image_edit_2509.manifest.json").exists()
+
+
+def test_cli_stale_message_repeats_flags(root, tmp_path):
+    catalog = tmp_path / "catalog copy.json"
+    catalog.write_bytes((root / "worker" / "catalog.json").read_bytes())
+    out = tmp_path / "workflows"
+
+    result = run_cli(root, "compile", "--check", "--catalog", str(catalog), "-o", str(out), "specs/plate_composite.py")
+
+    assert result.returncode == 1
+    assert f"run `wfc compile --catalog '{catalog}' -o {out} specs/plate_composite.py`" in result.stderr
 
 
 def test_cli_broken_spec_no_traceback(root, tmp_path, write_spec):

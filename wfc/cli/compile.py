@@ -11,6 +11,7 @@ other artifacts alone, because the other specs were not built.
 
 from __future__ import annotations
 
+import shlex
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,13 @@ def _fail(message: str) -> NoReturn:
     sys.exit(EXIT_USAGE)
 
 
+def _reproduce_flags(**options: Path | None) -> str:
+    """Return `` --config X --catalog Y -o Z`` for the options given on the command line, shell-quoted."""
+    spellings = {"config_path": "--config", "catalog_path": "--catalog", "output_dir": "-o"}
+    parts = [f" {spellings[name]} {shlex.quote(str(value))}" for name, value in options.items() if value is not None]
+    return "".join(parts)
+
+
 @dataclass
 class _OrphanCounts:
     stale: int = 0  # orphans found by --check
@@ -33,7 +41,7 @@ class _OrphanCounts:
 
 
 def _orphans(out_dir: Path, built: dict[Path, str], unbuilt: set[Path], root: Path, *, check: bool,
-             to_stderr: bool) -> _OrphanCounts:
+             to_stderr: bool, flags: str = "") -> _OrphanCounts:
     """Report the orphan artifacts of ``out_dir``; remove them unless ``check`` or a spec failed to build."""
     from wfc.artifact_orphans import find_orphans, remove_orphan
     from wfc.spec.codes import display_path
@@ -43,7 +51,7 @@ def _orphans(out_dir: Path, built: dict[Path, str], unbuilt: set[Path], root: Pa
         files = " and ".join(display_path(path, root) for path in orphan.files)
         if check:
             counts.stale += 1
-            click.echo(f"{files}: orphan artifact: {orphan.reason}; run `wfc compile` to remove it", err=True)
+            click.echo(f"{files}: orphan artifact: {orphan.reason}; run `wfc compile{flags}` to remove it", err=True)
             continue
         if unbuilt:
             # A spec that failed to build may build this name, and the run fails anyway, so
@@ -116,6 +124,9 @@ def compile_command(specs: tuple[Path, ...], check: bool, output_dir: Path | Non
         if problem is not None:
             _fail(problem)
 
+    # The flags that decide the artifacts' bytes, so a stale message gives a command that reproduces them.
+    flags = _reproduce_flags(config_path=config_path, catalog_path=catalog_path, output_dir=output_dir)
+
     # Machine-readable findings own standard output; progress lines then go to standard error.
     progress_to_stderr = output_format != "text"
     report = Report()
@@ -146,12 +157,14 @@ def compile_command(specs: tuple[Path, ...], check: bool, output_dir: Path | Non
             click.echo(f"{display_path(written, config.root)}: written", err=progress_to_stderr)
         for outdated in result.stale:
             stale += 1
-            click.echo(f"{display_path(outdated, config.root)}: stale; run `wfc compile {spec_label}`", err=True)
+            click.echo(f"{display_path(outdated, config.root)}: stale; run `wfc compile{flags} {shlex.quote(spec_label)}`",
+                       err=True)
         if not result.written and not result.stale:
             click.echo(f"{spec_label}: up to date", err=progress_to_stderr)
 
     if look_for_orphans:
-        orphan_findings = _orphans(out_dir, built, unbuilt, config.root, check=check, to_stderr=progress_to_stderr)
+        orphan_findings = _orphans(out_dir, built, unbuilt, config.root, check=check, to_stderr=progress_to_stderr,
+                                   flags=flags)
         stale += orphan_findings.stale
         failed += orphan_findings.failed
 

@@ -23,6 +23,7 @@ CODES: dict[str, tuple[str, Severity, str]] = {
     "WFC708": ("parameter-invalid", Severity.ERROR, "a parameter does not fit the inputs it is bound to"),
     "WFC709": ("output-invalid", Severity.ERROR, "a named output is not an output node"),
     "WFC710": ("no-named-outputs", Severity.WARNING, "the spec names no output, so the manifest lists none"),
+    "WFC711": ("parameter-duplicate", Severity.ERROR, "two parameters (or aliases) have the same name"),
     "WFC800": ("manifest-invalid", Severity.ERROR, "the manifest cannot be read or lacks a required field"),
     "WFC801": ("graph-digest-mismatch", Severity.ERROR, "the graph file changed after it was compiled"),
     "WFC802": ("catalog-digest-mismatch", Severity.WARNING, "the artifact was compiled against another catalog"),
@@ -30,6 +31,7 @@ CODES: dict[str, tuple[str, Severity, str]] = {
     "WFC804": ("schema-inconsistent", Severity.ERROR, "the input schema does not match the parameters"),
     "WFC805": ("source-stale", Severity.WARNING, "the spec changed after the artifact was compiled"),
     "WFC806": ("manifest-graph-mismatch", Severity.ERROR, "the manifest's outputs or models do not match the graph"),
+    "WFC807": ("parameter-catalog-mismatch", Severity.ERROR, "a parameter's type, bounds or options no longer fit the catalog input it is bound to"),
 }
 
 

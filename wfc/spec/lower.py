@@ -48,6 +48,10 @@ def suggestion(name: str, choices: list[str]) -> str | None:
     return f"did you mean {close[0]!r}?" if close else None
 
 
+def _line_of(node: Node) -> str:
+    return f"line {node._origin[1]}" if node._origin else "an unknown line"
+
+
 class _Lowering:
     def __init__(self, workflow: Workflow, catalog: Catalog | None, path: str) -> None:
         self.workflow = workflow
@@ -56,6 +60,8 @@ class _Lowering:
         self.diagnostics: list[Diagnostic] = []
         self.bindings: dict[str, list[tuple[str, str]]] = {name: [] for name in workflow.params}
         self.node_ids: dict[int, str] = {}
+        # id(Node) of the nodes left out of the graph because an earlier node has their id
+        self.dropped: set[int] = set()
 
     def report(self, code: str, message: str, node: Node | None = None, origin: tuple[str, int] | None = None,
                **fields: Any) -> None:
@@ -94,10 +100,10 @@ class _Lowering:
             node._id = node_id
             if node_id in owners:
                 first = owners[node_id]
-                line = first._origin[1] if first._origin else "?"
-                self.report("WFC705", f"node id {node_id!r} is already used by the {first._class_type} node "
-                            f"created on line {line}; give this node another id", node,
-                            hint="node ids must be unique within a workflow")
+                self.dropped.add(id(node))
+                self.report("WFC705", f"node id {node_id!r} is given to two nodes: the {first._class_type} node "
+                            f"on {_line_of(first)} and the {node._class_type} node on {_line_of(node)}",
+                            node, hint="give one of them another id; node ids must be unique within a workflow")
                 continue
             owners[node_id] = node
             self.node_ids[id(node)] = node_id
@@ -173,6 +179,8 @@ class _Lowering:
     def link(self, node: Node, name: str, output: Output[Any]) -> list[Any] | None:
         source = output.source
         source_id = self.node_ids.get(id(source))
+        if source_id is None and id(source) in self.dropped:
+            return None  # WFC705 already reports the duplicate id that left the source out
         if source_id is None:
             self.report("WFC706", f"input {name!r} reads the {source._class_type} node, which is not part of "
                         f"workflow {self.workflow.name!r} (it was created in another workflow or dropped)",

@@ -208,9 +208,17 @@ class Workflow:
                 raise SpecError(f"invalid parameter name {name!r}; use letters, digits and underscores", param.origin)
             if name in RESERVED_NAMES:
                 raise SpecError(f"parameter name {name!r} is reserved for the worker; choose another name", param.origin)
-            holders = [p.name for p in self.params.values() if name == p.name or name in p.aliases]
+            holders = [p for p in self.params.values() if name == p.name or name in p.aliases]
             if holders:
-                raise SpecError(f"parameter name {name!r} is already used by parameter {holders[0]!r}", param.origin)
+                first = holders[0]
+                subject = f"parameter {name!r}" if name == param.name else f"alias {name!r} of parameter {param.name!r}"
+                if name == param.name == first.name:
+                    message = f"parameter {name!r} is declared twice"
+                elif name == first.name:
+                    message = f"{subject} is already the name of parameter {first.name!r}"
+                else:
+                    message = f"{subject} is already an alias of parameter {first.name!r}"
+                raise SpecError(message, param.origin, code="WFC711", related=first.origin)
         if param.name in param.aliases:
             raise SpecError(f"parameter {param.name!r} lists its own name as an alias", param.origin)
         self.params[param.name] = param
