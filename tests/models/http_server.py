@@ -2,7 +2,8 @@
 
 Every file is served from memory and honours ``Range: bytes=N-``. For each path, a test can
 queue faults for the next requests: drop the connection part-way, stall longer than the
-client's read timeout, respond with an HTTP error status, or ignore the range.
+client's read timeout, send the body at a limited rate, respond with an HTTP error status, or
+ignore the range.
 """
 
 from __future__ import annotations
@@ -101,6 +102,21 @@ class FaultyServer:
             request.wfile.write(payload[:1024])
             request.wfile.flush()
             self.stop_event.wait(amount)
+            request.close_connection = True
+            return
+        if kind == "throttle":
+            # amount is the rate in bytes per second; the loop ends with the payload, when the
+            # client goes away, or when the server closes.
+            step = 16 * 1024
+            for index in range(0, len(payload), step):
+                if self.stop_event.is_set():
+                    break
+                try:
+                    request.wfile.write(payload[index:index + step])
+                    request.wfile.flush()
+                except OSError:
+                    break
+                time.sleep(step / amount)
             request.close_connection = True
             return
         if kind == "slow":

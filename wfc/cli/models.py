@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import signal
 import sys
+import threading
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Iterator, NoReturn
 
 import click
 
@@ -15,7 +19,9 @@ from wfc.diagnostics import EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE
 EPILOG = """\b
 Exit codes: 0 clean, 1 findings (check: errors, warnings too with --strict; sync: a file failed;
 lock: a file is missing or differs from its recorded sha256), 2 usage or configuration error
-(bad flag, unreadable or invalid extra_model_paths.yaml or manifest, unknown profile)."""
+(bad flag, unreadable or invalid extra_model_paths.yaml or manifest, unknown profile); sync only:
+130 stopped by SIGINT (Ctrl-C), 143 stopped by SIGTERM, with each .part file kept for the next
+run to resume."""
 
 SETTINGS = {"help_option_names": ["-h", "--help"]}
 
@@ -221,16 +227,19 @@ def plan(config_path: Path | None, profile: str | None, model_paths_file: Path |
 def sync(config_path: Path | None, profile: str | None, model_paths_file: Path | None, manifest_file: Path | None,
          no_model_paths: bool, comfyui_root: str | None, root: Path | None, workers: int, retries: int,
          read_timeout: float, verify: bool) -> None:
-    """Download the manifest's missing files into the profile's layout, verified by size and sha256."""
-    from wfc.models.sync import Downloader, is_present, sync_files
+    """Download the manifest's missing files into the profile's layout, verified by size and sha256.
+
+    SIGINT (Ctrl-C) or SIGTERM stops every download within about a second: each unfinished file
+    stays as <name>.part, which the next run resumes, and the exit code is 128 + the signal
+    number (130 for SIGINT, 143 for SIGTERM).
+    """
+    from wfc.models.sync import Downloader, SyncStopped, is_present, sync_files
 
     logging.basicConfig(format="%(levelname)s %(message)s", level=logging.WARNING)
     config = _config(config_path)
     _deployment_, items = _sync_plan(config, profile, root, model_paths_file, manifest_file, no_model_paths,
                                      comfyui_root)
 
-    pending = [item for item in items if not is_present(item, verify)]
-    total = sum(item.model.size or 0 for item in pending)
     interactive = sys.stdout.isatty()
 
     def report(result: Any) -> None:
@@ -239,21 +248,85 @@ def sync(config_path: Path | None, profile: str | None, model_paths_file: Path |
         elif not interactive:
             click.echo(f"{result.status} {result.item.target}")
 
-    if interactive and total:
-        with click.progressbar(length=total, label="downloading", show_pos=True) as bar:
-            downloader = Downloader(retries=retries, read_timeout=read_timeout, progress=bar.update)
-            results = sync_files(items, downloader, workers=workers, verify_existing=verify, on_done=report)
-    else:
-        for item in pending:
-            click.echo(f"downloading {item.model.url} -> {item.target}")
-        downloader = Downloader(retries=retries, read_timeout=read_timeout)
-        results = sync_files(items, downloader, workers=workers, verify_existing=verify, on_done=report)
+    with _signals_as_interrupts():
+        try:
+            pending = [item for item in items if not is_present(item, verify)]
+            total = sum(item.model.size or 0 for item in pending)
+            if interactive and total:
+                with click.progressbar(length=total, label="downloading", show_pos=True) as bar:
+                    downloader = Downloader(retries=retries, read_timeout=read_timeout, progress=bar.update)
+                    results = sync_files(items, downloader, workers=workers, verify_existing=verify, on_done=report)
+            else:
+                for item in pending:
+                    click.echo(f"downloading {item.model.url} -> {item.target}")
+                downloader = Downloader(retries=retries, read_timeout=read_timeout)
+                results = sync_files(items, downloader, workers=workers, verify_existing=verify, on_done=report)
+        except SyncStopped as exc:
+            _exit_stopped(items, exc.signal_number, exc.unfinished)
+        except KeyboardInterrupt as exc:
+            _exit_stopped(items, getattr(exc, "signal_number", signal.SIGINT), 0)
 
     failed = [result for result in results if result.status == "failed"]
     downloaded = sum(1 for result in results if result.status == "downloaded")
     present = sum(1 for result in results if result.status == "present")
     click.echo(f"{downloaded} downloaded, {present} already present, {len(failed)} failed")
     sys.exit(EXIT_FINDINGS if failed else EXIT_CLEAN)
+
+
+@contextlib.contextmanager
+def _signals_as_interrupts() -> Iterator[None]:
+    """Raise ``Interrupted`` in the main thread on the first SIGINT or SIGTERM.
+
+    The old handlers come back when the block ends without a signal. After a signal, both
+    signals stay ignored, because the command is exiting.
+    """
+    from wfc.models.sync import Interrupted
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+
+    received: list[int] = []
+
+    def interrupt(signal_number: int, _frame: Any) -> None:
+        # Only the first signal raises, so that a second Ctrl-C cannot break off the stop and its
+        # report. The stop is bounded by STOP_WAIT_SECONDS, so there is nothing to hurry.
+        received.append(signal_number)
+        if len(received) == 1:
+            raise Interrupted(signal_number)
+
+    previous = {number: signal.signal(number, interrupt) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            # After a stop the process is exiting: a later signal must not interrupt the exit.
+            signal.signal(number, signal.SIG_IGN if received else handler)
+
+
+def _exit_stopped(items: list[Any], signal_number: int, unfinished: int) -> NoReturn:
+    """Print which files were left as .part and how to resume, then exit with 128 + the signal number."""
+    from wfc.models.sync import part_path
+
+    name = signal.Signals(signal_number).name
+    partial = [item for item in items if not item.target.is_file() and part_path(item).is_file()]
+    click.echo(f"stopped by {name}: {len(partial)} file{'s' if len(partial) != 1 else ''} left partial", err=True)
+    for item in partial:
+        size = part_path(item).stat().st_size
+        of_size = f" of {item.model.size}" if item.model.size is not None else ""
+        click.echo(f"partial {part_path(item)} ({size}{of_size} bytes)", err=True)
+    if partial:
+        click.echo("run the same 'wfc models sync' command again to resume them with HTTP Range requests", err=True)
+    code = 128 + signal_number
+    if unfinished:
+        # A worker still blocked (for example waiting for response headers) would keep the
+        # interpreter from exiting. Its .part contains a prefix of the file, so it resumes safely.
+        click.echo(f"{unfinished} download{'s' if unfinished != 1 else ''} did not stop in time; exiting anyway",
+                   err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 @models.command("lock", epilog=EPILOG, context_settings=SETTINGS)
