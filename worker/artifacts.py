@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,13 +287,77 @@ def elide_long_strings(value: Any) -> Any:
     return root
 
 
+MAX_REPORTED_NON_FINITE = 20  # paths listed in one error; the message counts the rest
+
+
+def json_path(parts: tuple[str | int, ...]) -> str:
+    """Render a path inside the job input as ``input.name[0].field``."""
+    return "input" + "".join(f"[{part!r}]" if isinstance(part, int) else f".{part}" for part in parts)
+
+
+def find_non_finite_numbers(value: Any) -> list[tuple[tuple[str | int, ...], float]]:
+    """List (path, number) for every NaN, Infinity or -Infinity inside a JSON value, in document order.
+
+    Python's json module, which parses RunPod jobs (aiohttp on RunPod, Starlette in the SDK's local
+    API server), accepts these literals although JSON has none. The jsonschema package checks
+    ``minimum`` and ``maximum`` with ``<`` and ``>``, which are false for NaN, so a schema alone
+    lets ``"timeout": NaN`` through.
+
+    The walk is iterative and never reads string contents, so long base64 strings and deep
+    nesting stay cheap. Each pending item carries its parent's chain ``(parent chain, key)``, and
+    a full path is built only for a number that is found.
+    """
+    found: list[tuple[tuple[str | int, ...], float]] = []
+    pending: list[tuple[Any, Any]] = [(None, value)]
+    while pending:
+        chain, item = pending.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):
+                found.append((_chain_to_path(chain), item))
+        elif isinstance(item, dict):
+            pending.extend(((chain, key), child) for key, child in reversed(item.items()))
+        elif isinstance(item, list):
+            pending.extend(((chain, index), child) for index, child in reversed(list(enumerate(item))))
+    return found
+
+
+def _chain_to_path(chain: Any) -> tuple[str | int, ...]:
+    parts = []
+    while chain is not None:
+        chain, key = chain
+        parts.append(key)
+    return tuple(reversed(parts))
+
+
+def reject_non_finite_numbers(job_input: dict[str, Any]) -> None:
+    """Raise invalid_input naming each parameter whose value is or contains NaN or an infinity."""
+    found = find_non_finite_numbers(job_input)
+    if not found:
+        return
+
+    details = []
+    for parts, number in found[:MAX_REPORTED_NON_FINITE]:
+        path = json_path(parts)
+        literal = json.dumps(number)  # NaN, Infinity or -Infinity, as the job spelled it
+        details.append({"path": path, "message": f"{path}: {literal} is not a finite number; send a JSON number",
+                        "validator": "finite"})
+    if len(found) > MAX_REPORTED_NON_FINITE:
+        details.append({"path": "input", "message": f"and {len(found) - MAX_REPORTED_NON_FINITE} more non-finite numbers",
+                        "validator": "finite"})
+    raise JobError("invalid_input", "the job input contains NaN or Infinity, which are not JSON numbers", details)
+
+
 def validate_input(artifact: Artifact, job_input: dict[str, Any]) -> None:
-    """Check the job input against the artifact's JSON Schema, reporting every error at once."""
+    """Check the job input against the artifact's JSON Schema, reporting every error at once.
+
+    NaN and infinities are rejected first, because the schema's range checks pass NaN.
+    """
+    reject_non_finite_numbers(job_input)
     checked = elide_long_strings(job_input)
     errors = sorted(artifact.validator.iter_errors(checked), key=lambda error: list(error.absolute_path))
     details = []
     for error in errors:
-        path = "input" + "".join(f"[{part!r}]" if isinstance(part, int) else f".{part}" for part in error.absolute_path)
+        path = json_path(tuple(error.absolute_path))
         message = error.message
         if len(message) > 300:
             message = message[:300] + "..."

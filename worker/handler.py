@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import signal
 import time
@@ -22,9 +23,9 @@ from worker.errors import JobError
 from worker.netguard import FetchPolicy
 from worker.outputs import build_results, delete_output_files, fetch_output_files, list_output_files
 from worker.run import RunContext, execution_failure, rejection_error, run_prompt
-from worker.settings import Settings, load_settings
+from worker.settings import Settings
 from worker.staging import ImageLimits, StagedImages, job_token, read_source, stage_image, verify_image
-from worker.startup import WorkerState, boot
+from worker.startup import WorkerState, boot, boot_from_environment
 from worker.supervisor import ComfyStartError
 
 log = logging.getLogger("worker")
@@ -156,6 +157,26 @@ def describe(artifact: Artifact, graph: dict[str, Any]):
     return describe_node, describe_input
 
 
+def job_timeout_s(job_input: dict[str, Any], settings: Settings) -> float:
+    """Return the job's time limit in seconds: ``input.timeout`` or the default, capped by the maximum.
+
+    A NaN limit would make every deadline comparison false, so the job could run forever.
+    validate_input already rejects NaN and infinities. This check also rejects zero, negative and
+    non-numeric values, whatever range an artifact's schema allows.
+    """
+    requested = job_input.get("timeout")
+    if requested is None:
+        return min(settings.job_timeout_s, settings.max_job_timeout_s)
+
+    valid = isinstance(requested, (int, float)) and not isinstance(requested, bool) and requested > 0
+    if isinstance(requested, float) and not math.isfinite(requested):
+        valid = False
+    if not valid:
+        message = f"input.timeout: {requested!r} is not a positive number of seconds"
+        raise JobError("invalid_input", message, [{"path": "input.timeout", "message": message, "validator": "timeout"}])
+    return float(min(requested, settings.max_job_timeout_s))  # min() first: float() of a huge int overflows
+
+
 def process_job(state: WorkerState, job: dict[str, Any]) -> dict[str, Any]:
     """Run one job; return the RunPod result (``{"error": ...}`` on failure)."""
     job_id = str(job.get("id") or uuid.uuid4())
@@ -175,10 +196,10 @@ def run_job(state: WorkerState, job_id: str, job: dict[str, Any]) -> dict[str, A
                        [{"message": problem} for problem in state.problems])
 
     settings = state.settings
-    job_input = job.get("input")
-    artifact = select_artifact(state.artifacts, job_input, settings.default_workflow)
+    artifact = select_artifact(state.artifacts, job.get("input"), settings.default_workflow)
+    job_input: dict[str, Any] = job["input"]  # select_artifact rejects anything but a JSON object
     validate_input(artifact, job_input)
-    timeout_s = min(float(job_input.get("timeout") or settings.job_timeout_s), settings.max_job_timeout_s)
+    timeout_s = job_timeout_s(job_input, settings)
 
     if state.supervisor is not None:
         try:
@@ -223,7 +244,7 @@ def run_job(state: WorkerState, job_id: str, job: dict[str, Any]) -> dict[str, A
         if not files:
             raise JobError("no_outputs", f"prompt {prompt_id} succeeded but its output nodes wrote no files")
         fetch_output_files(state.client, files)
-        results, upload_failures = build_results(files, job_id, settings, state.storage)
+        results, upload_failures = build_results(files, job_id, settings, state.storage, subfolder)
     finally:
         staged.cleanup()
         delete_output_files(settings.comfyui_output_dir, files, subfolder)
@@ -264,7 +285,7 @@ def main(settings: Settings | None = None) -> None:
     global STATE
     logging.basicConfig(level=os.environ.get("WFC_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    STATE = boot(settings or load_settings())
+    STATE = boot(settings) if settings is not None else boot_from_environment()
     stop_comfy_on_sigterm(STATE)
 
     import runpod

@@ -2,8 +2,9 @@
 
 Files come from the history entry (``outputs[node][images|gifs|video|audio|...]``, each entry
 ``{"filename", "subfolder", "type"}``); only ``type == "output"`` files are results, ``temp``
-files are previews. Bytes are read through ``/view`` so a remote ComfyUI works too. Uploads go to
-``<prefix>/<job id>/<file>`` with retries. The bytes are also returned inline as base64 when
+files are previews. Bytes are read through ``/view`` so a remote ComfyUI works too. Each file gets a
+safe path that is unique within the job (``worker.output_keys``), and uploads go to
+``<prefix>/<job id>/<path>`` with retries. The bytes are also returned inline as base64 when
 requested, and always when the upload failed after its retries, so no output is lost.
 """
 
@@ -21,6 +22,7 @@ import pybase64
 
 from worker.comfy import ComfyClient
 from worker.errors import JobError
+from worker.output_keys import object_key, output_path, unique_paths
 from worker.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -139,22 +141,33 @@ def encode_base64(data: bytes) -> str:
     return pybase64.b64encode_as_string(data)
 
 
-def build_results(files: list[OutputFile], job_id: str, settings: Settings, storage: Storage | None) -> tuple[list[dict[str, Any]], list[str]]:
-    """Upload and/or encode every file; return the result entries and the upload failures."""
+def build_results(files: list[OutputFile], job_id: str, settings: Settings, storage: Storage | None,
+                  job_subfolder: str | None = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Upload and/or encode every file; return the result entries and the upload failures.
+
+    Each entry's ``path`` is unique within the job, so two files with the same name in different
+    subfolders stay apart in the result and in storage.
+    """
+    wanted = [output_path(output_file.subfolder, output_file.filename, job_subfolder) for output_file in files]
+    paths = unique_paths(wanted)
     results = []
     failures = []
-    for output_file in files:
+    for output_file, wanted_path, path in zip(files, wanted, paths):
+        if path != wanted_path:
+            log.warning("job %s: output path %s is used twice; storing %s/%s as %s",
+                        job_id, wanted_path, output_file.subfolder, output_file.filename, path)
         content_type = mimetypes.guess_type(output_file.filename)[0] or "application/octet-stream"
         entry: dict[str, Any] = {
             "output": output_file.output,
             "node": output_file.node,
             "filename": output_file.filename,
+            "path": path,
             "content_type": content_type,
             "bytes": len(output_file.data),
         }
         uploaded = False
         if storage is not None and settings.storage_upload_outputs:
-            key = "/".join(part.strip("/") for part in (settings.storage_output_prefix, job_id, output_file.filename) if part.strip("/"))
+            key = object_key(settings.storage_output_prefix, job_id, path)
             try:
                 storage.upload(key, output_file.data, content_type)
                 entry["object_key"] = key
@@ -162,7 +175,7 @@ def build_results(files: list[OutputFile], job_id: str, settings: Settings, stor
                 uploaded = True
             except Exception as exc:
                 log.error("job %s: upload of %s failed after retries: %s; returning base64 instead", job_id, key, exc)
-                failures.append(f"{output_file.filename}: {exc}")
+                failures.append(f"{path}: {exc}")
                 entry["upload_error"] = str(exc)
         if settings.include_output_base64 or not uploaded:
             entry["base64"] = encode_base64(output_file.data)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -42,6 +43,11 @@ class RunContext:
     poll_s: float = 0.25
     interrupt_grace_s: float = 10.0
     job_id: str = ""
+
+    def __post_init__(self) -> None:
+        # Every comparison with NaN is false, so a NaN deadline would never pass and the job could hang.
+        if not (math.isfinite(self.deadline) and math.isfinite(self.timeout_s) and self.timeout_s > 0):
+            raise ValueError(f"a run needs a finite deadline and a positive timeout, got {self.deadline!r} and {self.timeout_s!r}")
 
 
 def run_prompt(prompt: dict[str, Any], context: RunContext) -> tuple[str, dict[str, Any]]:

@@ -18,7 +18,11 @@ def _env(*names: str) -> AliasChoices:
 
 
 class Settings(BaseSettings):
-    """Every setting of the worker, with its environment variable names."""
+    """Every setting of the worker, with its environment variable names.
+
+    Durations are seconds and must be finite, so a setting of ``nan`` or ``inf`` is rejected as
+    invalid instead of turning a deadline into one that never passes.
+    """
 
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", populate_by_name=True)
 
@@ -43,29 +47,29 @@ class Settings(BaseSettings):
         validation_alias=_env("WFC_COMFYUI_OUTPUT_DIR"),
         description="Where ComfyUI writes outputs, so the worker can delete them after a job.",
     )
-    comfyui_start_timeout_s: float = Field(default=180.0, validation_alias=_env("WFC_COMFYUI_START_TIMEOUT"))
+    comfyui_start_timeout_s: float = Field(default=180.0, gt=0, allow_inf_nan=False, validation_alias=_env("WFC_COMFYUI_START_TIMEOUT"))
     comfyui_restart_limit: int = Field(default=5, validation_alias=_env("WFC_COMFYUI_RESTART_LIMIT"))
 
     # --- artifacts and start-up checks -----------------------------------------------------
     workflows_dir: Path = Field(default=Path("/opt/wfc/workflows"), validation_alias=_env("WFC_WORKFLOWS_DIR"))
     default_workflow: str | None = Field(default=None, validation_alias=_env("WFC_DEFAULT_WORKFLOW"))
-    cuda_wait_s: float = Field(default=120.0, validation_alias=_env("WFC_CUDA_WAIT"))
+    cuda_wait_s: float = Field(default=120.0, ge=0, allow_inf_nan=False, validation_alias=_env("WFC_CUDA_WAIT"))
     skip_cuda_wait: bool = Field(default=False, validation_alias=_env("WFC_SKIP_CUDA_WAIT"))
     model_paths: Path | None = Field(default=None, validation_alias=_env("WFC_MODEL_PATHS"))
     models_manifest: Path | None = Field(default=None, validation_alias=_env("WFC_MODELS_MANIFEST"))
     model_profile: str | None = Field(default=None, validation_alias=_env("WFC_MODEL_PROFILE"))
 
     # --- jobs ------------------------------------------------------------------------------
-    job_timeout_s: float = Field(default=600.0, validation_alias=_env("WFC_JOB_TIMEOUT"))
-    max_job_timeout_s: float = Field(default=3600.0, validation_alias=_env("WFC_MAX_JOB_TIMEOUT"))
-    history_poll_s: float = Field(default=0.25, validation_alias=_env("WFC_HISTORY_POLL"))
+    job_timeout_s: float = Field(default=600.0, gt=0, allow_inf_nan=False, validation_alias=_env("WFC_JOB_TIMEOUT"))
+    max_job_timeout_s: float = Field(default=3600.0, gt=0, allow_inf_nan=False, validation_alias=_env("WFC_MAX_JOB_TIMEOUT"))
+    history_poll_s: float = Field(default=0.25, gt=0, allow_inf_nan=False, validation_alias=_env("WFC_HISTORY_POLL"))
     use_websocket: bool = Field(default=True, validation_alias=_env("WFC_USE_WEBSOCKET"))
-    interrupt_grace_s: float = Field(default=10.0, validation_alias=_env("WFC_INTERRUPT_GRACE"))
+    interrupt_grace_s: float = Field(default=10.0, ge=0, allow_inf_nan=False, validation_alias=_env("WFC_INTERRUPT_GRACE"))
 
     # --- input images ----------------------------------------------------------------------
     max_image_bytes: int = Field(default=32 * 1024 * 1024, validation_alias=_env("WFC_MAX_IMAGE_BYTES"))
     max_image_pixels: int = Field(default=40_000_000, validation_alias=_env("WFC_MAX_IMAGE_PIXELS"))
-    url_timeout_s: float = Field(default=20.0, validation_alias=_env("WFC_URL_TIMEOUT"))
+    url_timeout_s: float = Field(default=20.0, gt=0, allow_inf_nan=False, validation_alias=_env("WFC_URL_TIMEOUT"))
     url_max_redirects: int = Field(default=5, validation_alias=_env("WFC_URL_MAX_REDIRECTS"))
     allow_loopback_urls: bool = Field(
         default=False,
@@ -84,7 +88,7 @@ class Settings(BaseSettings):
     storage_upload_outputs: bool = Field(default=True, validation_alias=_env("RUNPOD_STORAGE_UPLOAD_OUTPUTS"))
     include_output_base64: bool = Field(default=True, validation_alias=_env("RUNPOD_INCLUDE_OUTPUT_BASE64"))
     storage_retries: int = Field(default=4, validation_alias=_env("WFC_STORAGE_RETRIES"))
-    storage_retry_backoff_s: float = Field(default=0.5, validation_alias=_env("WFC_STORAGE_RETRY_BACKOFF"))
+    storage_retry_backoff_s: float = Field(default=0.5, ge=0, allow_inf_nan=False, validation_alias=_env("WFC_STORAGE_RETRY_BACKOFF"))
     presign_expiry_s: int = Field(default=3600, validation_alias=_env("WFC_PRESIGN_EXPIRY"))
 
     @property

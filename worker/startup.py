@@ -15,7 +15,7 @@ from typing import Any
 
 from worker.artifacts import Artifact, load_artifacts
 from worker.comfy import ComfyClient, ComfyUnavailable
-from worker.settings import Settings
+from worker.settings import Settings, load_settings
 from worker.supervisor import ComfyStartError, ComfySupervisor
 
 log = logging.getLogger(__name__)
@@ -218,3 +218,22 @@ def _wait_until_answers(client: ComfyClient, timeout_s: float) -> bool:
             return True
         time.sleep(0.5)
     return False
+
+
+def boot_from_environment() -> WorkerState:
+    """Read the settings from the environment and boot; invalid settings fail every job instead of the process.
+
+    A worker that exits at start-up is restarted by RunPod over and over, and every job only
+    waits. A not-ready worker returns the setting problems to each job, as a failed check does.
+    """
+    from pydantic import ValidationError
+
+    try:
+        settings = load_settings()
+    except ValidationError as exc:
+        problems = [f"setting {'.'.join(str(part) for part in error['loc'])}: {error['msg']} (value {error.get('input')!r})"
+                    for error in exc.errors()]
+        log.error("invalid settings; every job will fail until they are fixed: %s", "; ".join(problems))
+        placeholder = Settings.model_construct()  # defaults only, never used by a job of a not-ready worker
+        return WorkerState(settings=placeholder, client=ComfyClient(placeholder.base_url), problems=problems)
+    return boot(settings)

@@ -1,11 +1,14 @@
 """Fixtures for the worker tests: the ComfyUI stand-in, moto's S3 server and a booted worker.
 
 Every server binds 127.0.0.1 on a free port and is stopped by the process id this file started.
+A worker process runs in its own session, so the ComfyUI stand-in it starts is stopped with it
+even when the worker has to be killed.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -42,6 +45,49 @@ def wait_until_up(url: str, timeout_s: float = 20.0) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout_s} s")
 
 
+def wait_unreaped(process: subprocess.Popen, timeout_s: float) -> os.waitid_result | None:
+    """Wait up to timeout_s for a child to exit without reaping it; return its status, or None while it runs."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        status = os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+        if status is not None or time.monotonic() >= deadline:
+            return status
+        time.sleep(0.05)
+
+
+def stop_session(process: subprocess.Popen, timeout_s: float = 15.0) -> None:
+    """Stop a process started with start_new_session=True and kill every process left in its group.
+
+    The process gets SIGTERM first, so a worker can stop its ComfyUI itself. The group is killed
+    before the process is reaped, so the group id cannot belong to anyone else yet.
+    """
+    if process.returncode is not None:
+        return  # already reaped: its id may have been reused, so the group is not signalled
+    if wait_unreaped(process, 0) is None:
+        os.kill(process.pid, signal.SIGTERM)
+        wait_unreaped(process, timeout_s)
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def spawn() -> Iterator[Any]:
+    """Start processes in their own session; at teardown stop each and whatever it left running."""
+    started: list[subprocess.Popen] = []
+
+    def start(args: list[str], **kwargs: Any) -> subprocess.Popen:
+        process = subprocess.Popen(args, start_new_session=True, **kwargs)
+        started.append(process)
+        return process
+
+    yield start
+    for process in reversed(started):
+        stop_session(process)
+
+
 def standin_command(root: Path, *extra_args: str) -> str:
     return " ".join([sys.executable, str(STANDIN), "--port", "{port}", "--root", str(root), *extra_args])
 
@@ -70,7 +116,11 @@ def standin(tmp_path: Path) -> Iterator[StandInServer]:
         yield StandInServer(url, root, process)
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 @dataclass

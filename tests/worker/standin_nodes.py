@@ -1,7 +1,8 @@
 """Node execution for the ComfyUI stand-in.
 
 A few image nodes run for real with Pillow (LoadImage, GetImageSize, ImageScale,
-ImageCompositeMasked, ImageBlend, SaveImage, PreviewImage). Every other class is faked: its outputs are tokens whose
+ImageCompositeMasked, ImageBlend, SaveImage, PreviewImage), and PrimitiveString returns its value
+as ComfyUI 0.3.64 does, so a linked filename_prefix works. Every other class is faked: its outputs are tokens whose
 digest covers the class, the literal inputs and the digests of the linked inputs, and a faked
 class with an IMAGE output yields a solid image whose colour comes from that digest. A faked
 output therefore changes whenever any input image or value upstream changes.
@@ -96,6 +97,9 @@ class Executor:
             rgba = opened.convert("RGBA")
         mask = rgba.getchannel("A")
         return (rgba.convert("RGB"), mask), None
+
+    def node_PrimitiveString(self, value: str, **_: Any):
+        return (value,), None
 
     def node_GetImageSize(self, image: Image.Image, **_: Any):
         return (image.width, image.height, 1), None

@@ -11,6 +11,7 @@ import http.server
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -21,7 +22,7 @@ import pytest
 import requests
 from PIL import Image
 
-from conftest import ROOT, free_port, standin_command, wait_until_up, worker_env
+from conftest import ROOT, free_port, standin_command, stop_session, wait_unreaped, wait_until_up, worker_env
 from worker_builders import png_base64
 
 
@@ -40,7 +41,7 @@ class ProgressCapture(http.server.BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def api_server(tmp_path, workflows, s3):
+def api_server(tmp_path, workflows, s3, spawn):
     ProgressCapture.received = []
     capture = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ProgressCapture)
     threading.Thread(target=capture.serve_forever, daemon=True).start()
@@ -54,7 +55,7 @@ def api_server(tmp_path, workflows, s3):
     env["UVICORN_LOG_LEVEL"] = "warning"
     log_path = tmp_path / "worker.log"
     with open(log_path, "wb") as log_file:
-        process = subprocess.Popen(
+        process = spawn(
             [sys.executable, "-m", "worker.handler", "--rp_serve_api", "--rp_api_host", "127.0.0.1",
              "--rp_api_port", str(port)],
             cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
@@ -63,12 +64,7 @@ def api_server(tmp_path, workflows, s3):
         wait_until_up(f"http://127.0.0.1:{port}/docs", timeout_s=60)
         yield f"http://127.0.0.1:{port}", log_path
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_session(process)
         capture.shutdown()
         capture.server_close()
 
@@ -108,7 +104,20 @@ def test_bad_job_through_sdk_api(api_server):
     assert "input.x: 'left' is not of type 'integer'" in answer["error"]
 
 
-def test_sigterm_stops_comfyui(tmp_path, workflows):
+def test_nan_in_raw_body_rejected(api_server):
+    base, log_path = api_server
+    body = ('{"input": {"workflow": "plate_composite", "timeout": NaN, "x": -Infinity, '
+            f'"load_image": "{png_base64((1, 1, 1))}", "background_load_image": "{png_base64((9, 9, 9))}"}}}}')
+
+    answer = requests.post(f"{base}/runsync", data=body, headers={"Content-Type": "application/json"}, timeout=60).json()
+
+    assert answer["status"] == "FAILED", (answer, log_path.read_text()[-3000:])
+    assert answer["error"].startswith("invalid_input: the job input contains NaN or Infinity")
+    assert "input.timeout: NaN is not a finite number" in answer["error"]
+    assert "input.x: -Infinity is not a finite number" in answer["error"]
+
+
+def test_sigterm_stops_comfyui(tmp_path, workflows, spawn):
     comfy_root = tmp_path / "comfy"
     comfy_port = free_port()
     env = {key: value for key, value in os.environ.items() if not key.startswith(("WFC_", "RUNPOD_"))}
@@ -116,23 +125,42 @@ def test_sigterm_stops_comfyui(tmp_path, workflows):
                           WFC_COMFYUI_PORT=str(comfy_port), RUNPOD_STORAGE_UPLOAD_OUTPUTS="0"))
     api_port = free_port()
     with open(tmp_path / "worker.log", "wb") as log_file:
-        process = subprocess.Popen(
+        process = spawn(
             [sys.executable, "-m", "worker.handler", "--rp_serve_api", "--rp_api_host", "127.0.0.1",
              "--rp_api_port", str(api_port)],
             cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
         )
-    try:
-        wait_until_up(f"http://127.0.0.1:{api_port}/docs", timeout_s=60)
-        wait_until_up(f"http://127.0.0.1:{comfy_port}/system_stats", timeout_s=10)
+    wait_until_up(f"http://127.0.0.1:{api_port}/docs", timeout_s=60)
+    wait_until_up(f"http://127.0.0.1:{comfy_port}/system_stats", timeout_s=10)
 
-        process.terminate()
-        code = process.wait(timeout=15)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=5)
+    os.kill(process.pid, signal.SIGTERM)
+    status = wait_unreaped(process, 15)  # unreaped, so the spawn fixture can still clear its group
 
-    assert code == -15  # the worker exits as SIGTERM would
+    assert status is not None, "the worker did not exit within 15 s of SIGTERM"
+    assert (status.si_code, status.si_status) == (os.CLD_KILLED, signal.SIGTERM)  # it exits as SIGTERM would
     assert "stopping ComfyUI" in (tmp_path / "worker.log").read_text()
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"http://127.0.0.1:{comfy_port}/system_stats", timeout=2)
+
+
+def test_killed_worker_comfyui_cleared(tmp_path, workflows, spawn):
+    comfy_root = tmp_path / "comfy"
+    comfy_port = free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("WFC_", "RUNPOD_"))}
+    env.update(worker_env(workflows, comfy_root, None, WFC_COMFYUI_COMMAND=standin_command(comfy_root),
+                          WFC_COMFYUI_PORT=str(comfy_port), RUNPOD_STORAGE_UPLOAD_OUTPUTS="0"))
+    api_port = free_port()
+    process = spawn([sys.executable, "-m", "worker.handler", "--rp_serve_api", "--rp_api_host", "127.0.0.1",
+                     "--rp_api_port", str(api_port)], cwd=ROOT, env=env,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until_up(f"http://127.0.0.1:{api_port}/docs", timeout_s=60)
+    wait_until_up(f"http://127.0.0.1:{comfy_port}/system_stats", timeout_s=10)
+
+    os.kill(process.pid, signal.SIGKILL)  # no handler runs, so the worker cannot stop its ComfyUI
+    assert wait_unreaped(process, 10) is not None
+    assert requests.get(f"http://127.0.0.1:{comfy_port}/system_stats", timeout=2).status_code == 200
+
+    stop_session(process)
+
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{comfy_port}/system_stats", timeout=2)
