@@ -119,7 +119,8 @@ def build_workflow(path: Path, root: Path | None = None) -> Workflow:
     return unique[0]
 
 
-def _build_failure(path: Path, exc: SpecError, root: Path | None) -> Diagnostic:
+def build_failure(path: Path, exc: SpecError, root: Path | None) -> Diagnostic:
+    """Turn a spec that cannot be built into its finding at the spec's line (WFC701 or a specific code)."""
     line = exc.origin[1] if exc.origin is not None and Path(exc.origin[0]).resolve() == path.resolve() else None
     message = exc.message
     if exc.origin is not None and line is None:
@@ -224,7 +225,7 @@ def compile_spec(path: str | Path, catalog: Catalog, config: Config | None, *, l
     try:
         workflow = build_workflow(path, root)
     except SpecError as exc:
-        return CompiledArtifact(path.stem, path, None, None, [_build_failure(path, exc, root)])
+        return CompiledArtifact(path.stem, path, None, None, [build_failure(path, exc, root)])
 
     lowered = lower_workflow(workflow, catalog, spec_label)
     if any(diagnostic.code == "WFC705" for diagnostic in lowered.diagnostics):

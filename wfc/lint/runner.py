@@ -313,15 +313,16 @@ def _lint_spec(path: Path, shown: str, catalog: Catalog | None, config: Config |
 
 
 def _build_spec(lint_spec: Callable[..., Any], path: Path, shown: str, catalog: Catalog, config: Config | None) -> Any:
-    """Call the compiler; a spec that cannot be built becomes a WFC701 diagnostic at its line."""
+    """Call the compiler; a spec that cannot be built becomes the compiler's own finding at its line."""
+    from wfc.compiler import build_failure
     from wfc.spec.errors import SpecError
 
     try:
         return lint_spec(path, catalog, config)
     except SpecError as exc:
-        file, line = exc.origin if exc.origin else (shown, None)
-        return Diagnostic(code="WFC701", rule="spec-build-failed", severity=Severity.ERROR, message=exc.message,
-                          path=str(file), line=line, hint="fix the spec statement at this line, then lint again")
+        diagnostic = build_failure(path, exc, config.root if config is not None else None)
+        diagnostic.path = shown
+        return diagnostic
 
 
 _source_lines: dict[str, list[str]] = {}
