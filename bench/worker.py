@@ -87,6 +87,7 @@ def run() -> list[tuple[str, float, str]]:
             encoded = base64.b64encode(png).decode("ascii")
             artifacts, _ = load_artifacts(workflows)
             qwen = artifacts["qwen_image_edit_2509"]
+            plate_composite = artifacts["plate_composite"]
             job_input = {"workflow": "qwen_image_edit_2509", "load_image": encoded, "background_load_image": encoded,
                          "prompt": "bench", "seed": 3}
             limits = ImageLimits(state.settings.max_image_bytes, state.settings.max_image_pixels)
@@ -122,12 +123,15 @@ def run() -> list[tuple[str, float, str]]:
             if "error" in answer:
                 raise RuntimeError(answer["error"])
             output_bytes = base64.b64decode(answer["outputs"][0]["base64"])
-            (comfy_root / "output").mkdir(exist_ok=True)
-            (comfy_root / "output" / "bench_00001_.png").write_bytes(output_bytes)
-            entry = {"outputs": {"5": {"images": [{"filename": "bench_00001_.png", "subfolder": "", "type": "output"}]}}}
+            scope = isolate_outputs(plate_composite.fresh_graph(), "bench")
+            (comfy_root / "output" / scope.job_subfolder).mkdir(parents=True, exist_ok=True)
+            (comfy_root / "output" / scope.job_subfolder / "bench_00001_.png").write_bytes(output_bytes)
+            entry = {"outputs": {"5": {"images": [
+                {"filename": "bench_00001_.png", "subfolder": scope.job_subfolder, "type": "output"}]}}}
 
             def collect_once() -> None:
-                for output_file in list_output_files(entry, {"5": "plate"}):
+                files, _rejected = list_output_files(entry, {"5": "plate"}, scope)
+                for output_file in files:
                     output_file.data = state.client.view(output_file.filename, output_file.subfolder, output_file.folder_type)
 
             results.append(("collecting a 1024x1024 output via /view", _median_ms(collect_once), "ms"))

@@ -20,6 +20,10 @@ class ComfyUnavailable(Exception):
     """ComfyUI did not answer (connection refused or reset, timeout)."""
 
 
+class ComfyProtocolError(Exception):
+    """ComfyUI responded, but not in the shape its protocol defines."""
+
+
 class PromptRejected(Exception):
     """ComfyUI's validation rejected the prompt (HTTP 400 from /prompt)."""
 
@@ -73,7 +77,10 @@ class ComfyClient:
         return self._json("GET", "/queue")
 
     def submit(self, prompt: dict[str, Any], client_id: str, prompt_id: str | None = None) -> dict[str, Any]:
-        """POST the prompt; return ComfyUI's answer or raise PromptRejected with its errors."""
+        """POST the prompt; return ComfyUI's answer or raise PromptRejected with its errors.
+
+        Raises ComfyProtocolError when a successful answer is not an object with a string ``prompt_id``.
+        """
         body: dict[str, Any] = {"prompt": prompt, "client_id": client_id}
         if prompt_id:
             body["prompt_id"] = prompt_id
@@ -84,13 +91,32 @@ class ComfyClient:
                 answer = response.json()
             except ValueError:
                 answer = {}
-            raise PromptRejected(answer.get("error") or {"message": response.text[:500]}, answer.get("node_errors") or {})
-        response.raise_for_status()
-        return response.json()
+            answer = answer if isinstance(answer, dict) else {}
+            error = answer.get("error")
+            node_errors = answer.get("node_errors")
+            raise PromptRejected(error if isinstance(error, dict) else {"message": response.text[:500]},
+                                 node_errors if isinstance(node_errors, dict) else {})
+        try:
+            response.raise_for_status()
+            answer = response.json()
+        except (requests.HTTPError, ValueError) as exc:  # ValueError: the body is not JSON
+            raise ComfyProtocolError(f"POST /prompt: {type(exc).__name__}: {exc}") from None
+        if not isinstance(answer, dict) or not isinstance(answer.get("prompt_id"), str):
+            raise ComfyProtocolError(f"POST /prompt returned {response.text[:200]!r}, without a prompt_id")
+        return answer
 
-    def history(self, prompt_id: str) -> dict[str, Any] | None:
-        """The history entry of one prompt, or None while it has not finished."""
-        answer = self._json("GET", f"/history/{prompt_id}")
+    def history(self, prompt_id: str) -> Any:
+        """Return the history entry of one prompt, or None while it has not finished.
+
+        The entry is returned as ComfyUI sent it; ``worker.history`` checks its shape. Raises
+        ComfyProtocolError when the answer is an HTTP error, not JSON, or not a JSON object.
+        """
+        try:
+            answer = self._json("GET", f"/history/{prompt_id}")
+        except (requests.HTTPError, ValueError) as exc:  # ValueError: the body is not JSON
+            raise ComfyProtocolError(f"GET /history/{prompt_id}: {type(exc).__name__}: {exc}") from None
+        if not isinstance(answer, dict):
+            raise ComfyProtocolError(f"GET /history/{prompt_id} returned a JSON {type(answer).__name__}, not an object")
         return answer.get(prompt_id)
 
     def view(self, filename: str, subfolder: str, folder_type: str) -> bytes:

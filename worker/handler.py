@@ -21,7 +21,8 @@ from worker.artifacts import RESERVED_INPUTS, Artifact, Parameter, select_artifa
 from worker.comfy import PromptRejected
 from worker.errors import JobError
 from worker.netguard import FetchPolicy
-from worker.outputs import build_results, delete_output_files, fetch_output_files, list_output_files
+from worker.output_scope import OutputScope, isolate_outputs
+from worker.outputs import build_results, delete_job_outputs, fetch_output_files, list_output_files
 from worker.run import RunContext, execution_failure, rejection_error, run_prompt
 from worker.settings import Settings
 from worker.staging import ImageLimits, StagedImages, job_token, read_source, stage_image, verify_image
@@ -103,7 +104,7 @@ def stage_images(state: WorkerState, job_id: str, images: list[tuple[str, Parame
     raised, so ``staged`` lists every file written, and the error is the first in job-input order.
     """
     settings = state.settings
-    limits = ImageLimits(settings.max_image_bytes, settings.max_image_pixels)
+    limits = ImageLimits(settings.max_image_bytes, settings.max_image_pixels, settings.max_image_frames)
     policy = FetchPolicy(settings.max_image_bytes, settings.url_timeout_s, settings.url_max_redirects,
                          settings.allow_loopback_urls)
     fetch_s3 = state.storage.download if state.storage is not None else None
@@ -122,17 +123,6 @@ def stage_images(state: WorkerState, job_id: str, images: list[tuple[str, Parame
         futures = [pool.submit(stage_one, *image) for image in images]
         wait(futures)
     return [future.result() for future in futures]
-
-
-def isolate_outputs(graph: dict[str, Any], token: str) -> str:
-    """Prefix every literal ``filename_prefix`` with a job subfolder; return that subfolder."""
-    subfolder = f"wfc-{token}"
-    for node in graph.values():
-        prefix = (node.get("inputs") or {}).get("filename_prefix")
-        if isinstance(prefix, str):
-            base = prefix.replace("\\", "/").split("/")[-1] or "output"
-            node["inputs"]["filename_prefix"] = f"{subfolder}/{base}"
-    return subfolder
 
 
 def describe(artifact: Artifact, graph: dict[str, Any]):
@@ -210,11 +200,10 @@ def run_job(state: WorkerState, job_id: str, job: dict[str, Any]) -> dict[str, A
     token = job_token(job_id)
     graph = artifact.fresh_graph()
     staged = StagedImages(settings.comfyui_input_dir)
-    files = []
-    subfolder = None
+    scope: OutputScope | None = None
     try:
         bind_parameters(state, artifact, job_id, job_input, graph, staged, token)
-        subfolder = isolate_outputs(graph, token)
+        scope = isolate_outputs(graph, token)
         describe_node, describe_input = describe(artifact, graph)
 
         context = RunContext(
@@ -240,14 +229,16 @@ def run_job(state: WorkerState, job_id: str, job: dict[str, Any]) -> dict[str, A
             raise failure
 
         output_names = {str(output["node"]): name for name, output in artifact.outputs.items()}
-        files = list_output_files(entry, output_names)
+        files, rejected = list_output_files(entry, output_names, scope, job_id)
         if not files:
-            raise JobError("no_outputs", f"prompt {prompt_id} succeeded but its output nodes wrote no files")
+            reason = f"; rejected: {'; '.join(rejected)}" if rejected else ""
+            raise JobError("no_outputs", f"prompt {prompt_id} succeeded but its output nodes wrote no files{reason}")
         fetch_output_files(state.client, files)
-        results, upload_failures = build_results(files, job_id, settings, state.storage, subfolder)
+        results, upload_failures = build_results(files, job_id, settings, state.storage, scope.job_subfolder)
     finally:
         staged.cleanup()
-        delete_output_files(settings.comfyui_output_dir, files, subfolder)
+        if scope is not None:
+            delete_job_outputs(settings.comfyui_output_dir, scope.job_subfolder)
 
     result: dict[str, Any] = {"workflow": artifact.name, "prompt_id": prompt_id, "outputs": results}
     if upload_failures:

@@ -4,7 +4,9 @@ The host name is resolved once, every address it resolves to is checked, and the
 to the checked address (TLS still verifies the certificate for the host name). Private, loopback,
 link-local, multicast, reserved, unspecified and cloud metadata addresses are rejected, including
 IPv4 addresses wrapped in IPv6 (``::ffff:169.254.169.254``, NAT64, 6to4). Redirects are followed by
-hand and each target is checked the same way. Body size and total time are bounded.
+hand and each target is checked the same way. Body size is bounded, and one deadline
+(``worker.fetch_deadline``) bounds the whole fetch: DNS, connects, TLS, headers, body and redirects.
+A URL that cannot be parsed is rejected as ``image_url_rejected``.
 
 The decision is made before any socket is opened, so a rejected URL sends no packet.
 """
@@ -21,6 +23,13 @@ from urllib.parse import urljoin, urlsplit
 import urllib3
 
 from worker.errors import JobError
+from worker.fetch_deadline import (
+    DeadlineHTTPConnectionPool,
+    DeadlineHTTPSConnectionPool,
+    DeadlinePassed,
+    FetchDeadline,
+    resolve_within,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,21 +97,30 @@ def address_problem(address: ipaddress.IPv4Address | ipaddress.IPv6Address, allo
     return None
 
 
-def resolve_vetted(host: str, port: int, allow_loopback: bool) -> str:
+def resolve_vetted(host: str, port: int, allow_loopback: bool, deadline: FetchDeadline | None = None) -> str:
     """Resolve ``host`` and return one address to connect to; raise JobError if any is rejected.
 
     Every resolved address must pass, not just the first, so a name with one public and one
-    internal record cannot be used to reach the internal one.
+    internal record cannot be used to reach the internal one. With a ``deadline``, the lookup
+    fails with ``image_url_timeout`` when it passes.
     """
     try:
         literal = ipaddress.ip_address(host.strip("[]"))
         candidates = [literal]
     except ValueError:
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except (socket.gaierror, UnicodeError) as exc:
+            if deadline is None:
+                infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            else:
+                infos = resolve_within(host, port, deadline)
+        except DeadlinePassed:
+            raise JobError("image_url_timeout", f"resolving host {host!r} timed out") from None
+        except (socket.gaierror, ValueError) as exc:  # ValueError includes UnicodeError and NUL characters
             raise JobError("image_url_rejected", f"cannot resolve host {host!r}: {exc}") from None
-        candidates = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        try:
+            candidates = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        except ValueError as exc:
+            raise JobError("image_url_rejected", f"host {host!r} resolves to an invalid address: {exc}") from None
         if not candidates:
             raise JobError("image_url_rejected", f"host {host!r} resolves to no address")
 
@@ -117,8 +135,18 @@ def resolve_vetted(host: str, port: int, allow_loopback: bool) -> str:
 
 
 def fetch_url(url: str, policy: FetchPolicy) -> bytes:
-    """Download ``url`` within the policy's limits; raise JobError on any rejection or failure."""
-    deadline = time.monotonic() + policy.timeout_s
+    """Download ``url`` within the policy's limits; raise JobError on any rejection or failure.
+
+    ``policy.timeout_s`` bounds the whole fetch, redirects included.
+    """
+    with FetchDeadline(policy.timeout_s) as deadline:
+        try:
+            return _fetch_within(url, policy, deadline)
+        except DeadlinePassed:
+            raise _timed_out(url, policy) from None
+
+
+def _fetch_within(url: str, policy: FetchPolicy, deadline: FetchDeadline) -> bytes:
     current = url
     for _hop in range(policy.max_redirects + 1):
         response = _request_once(current, policy, deadline)
@@ -127,7 +155,12 @@ def fetch_url(url: str, policy: FetchPolicy) -> bytes:
             response.release_conn()
             if not location:
                 raise JobError("image_url_failed", f"{_redact(current)} redirected without a Location header")
-            current = urljoin(current, location)
+            try:
+                current = urljoin(current, location)
+            except ValueError as exc:
+                raise JobError(
+                    "image_url_rejected", f"{_redact(current)} redirected to an invalid URL {location[:200]!r}: {exc}",
+                ) from None
             log.info("image URL redirected to %s", _redact(current))
             continue
         try:
@@ -139,10 +172,13 @@ def fetch_url(url: str, policy: FetchPolicy) -> bytes:
     raise JobError("image_url_failed", f"{_redact(url)} redirected more than {policy.max_redirects} times")
 
 
-def _request_once(url: str, policy: FetchPolicy, deadline: float) -> urllib3.BaseHTTPResponse:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = parts.hostname
+def _request_once(url: str, policy: FetchPolicy, deadline: FetchDeadline) -> urllib3.BaseHTTPResponse:
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        host = parts.hostname
+    except ValueError as exc:  # unbalanced brackets, or a bracketed host that is no IPv6 address
+        raise JobError("image_url_rejected", f"image URL {_redact(url)} is not a valid URL: {exc}") from None
     if scheme not in ("https", "http") or not host:
         raise JobError("image_url_rejected", f"image URL {_redact(url)} must be an https:// URL with a host")
     if parts.username or parts.password:
@@ -154,25 +190,24 @@ def _request_once(url: str, policy: FetchPolicy, deadline: float) -> urllib3.Bas
 
     if scheme == "http" and not policy.allow_loopback:
         raise JobError("image_url_rejected", f"image URL {_redact(url)} must use https")
-    address = resolve_vetted(host, port, policy.allow_loopback)
+    address = resolve_vetted(host, port, policy.allow_loopback, deadline)
     if scheme == "http" and not (policy.allow_loopback and ipaddress.ip_address(address).is_loopback):
         raise JobError("image_url_rejected", f"image URL {_redact(url)} must use https")
 
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise JobError("image_url_timeout", f"fetching {_redact(url)} timed out after {policy.timeout_s:g} s")
+    remaining = deadline.remaining()
     timeout = urllib3.Timeout(connect=min(remaining, 10.0), read=remaining)
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
 
     if scheme == "https":
-        pool: urllib3.HTTPConnectionPool = urllib3.HTTPSConnectionPool(
+        pool: urllib3.HTTPConnectionPool = DeadlineHTTPSConnectionPool(
             address, port, timeout=timeout, retries=False, maxsize=1,
-            server_hostname=host, assert_hostname=host, cert_reqs="CERT_REQUIRED",
+            server_hostname=host, assert_hostname=host, cert_reqs="CERT_REQUIRED", fetch_deadline=deadline,
         )
     else:
-        pool = urllib3.HTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1)
+        pool = DeadlineHTTPConnectionPool(address, port, timeout=timeout, retries=False, maxsize=1,
+                                          fetch_deadline=deadline)
     host_header = host if parts.port is None else f"{host}:{port}"
     try:
         return pool.urlopen(
@@ -180,12 +215,14 @@ def _request_once(url: str, policy: FetchPolicy, deadline: float) -> urllib3.Bas
             redirect=False, preload_content=False, assert_same_host=False,
         )
     except urllib3.exceptions.TimeoutError:
-        raise JobError("image_url_timeout", f"fetching {_redact(url)} timed out") from None
+        raise _timed_out(url, policy) from None
     except urllib3.exceptions.HTTPError as exc:
+        if deadline.expired:  # the deadline shut the socket down while the response headers were read
+            raise _timed_out(url, policy) from None
         raise JobError("image_url_failed", f"fetching {_redact(url)} failed: {type(exc).__name__}") from None
 
 
-def _read_limited(response: urllib3.BaseHTTPResponse, policy: FetchPolicy, deadline: float, url: str) -> bytes:
+def _read_limited(response: urllib3.BaseHTTPResponse, policy: FetchPolicy, deadline: FetchDeadline, url: str) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > policy.max_bytes:
         raise JobError("image_too_large", f"{_redact(url)} is {int(declared)} bytes; the limit is {policy.max_bytes}")
@@ -196,17 +233,29 @@ def _read_limited(response: urllib3.BaseHTTPResponse, policy: FetchPolicy, deadl
             total += len(chunk)
             if total > policy.max_bytes:
                 raise JobError("image_too_large", f"{_redact(url)} is over the limit of {policy.max_bytes} bytes")
-            if time.monotonic() > deadline:
-                raise JobError("image_url_timeout", f"fetching {_redact(url)} took over {policy.timeout_s:g} s")
             chunks.append(chunk)
     except urllib3.exceptions.TimeoutError:
-        raise JobError("image_url_timeout", f"fetching {_redact(url)} timed out") from None
+        raise _timed_out(url, policy) from None
     except urllib3.exceptions.HTTPError as exc:
+        if deadline.expired:
+            raise _timed_out(url, policy) from None
         raise JobError("image_url_failed", f"reading {_redact(url)} failed: {type(exc).__name__}") from None
+
+    # A body without Content-Length ends at end of file, which is also what a socket shut down
+    # by the deadline returns, so a body read up to the deadline is incomplete.
+    if deadline.expired:
+        raise _timed_out(url, policy)
     return b"".join(chunks)
+
+
+def _timed_out(url: str, policy: FetchPolicy) -> JobError:
+    return JobError("image_url_timeout", f"fetching {_redact(url)} took over {policy.timeout_s:g} s (WFC_URL_TIMEOUT)")
 
 
 def _redact(url: str) -> str:
     """Drop the query string, which often carries a presigned signature, from logs and messages."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return repr(url.split("?", 1)[0][:200])
     return f"{parts.scheme}://{parts.netloc}{parts.path}" + ("?..." if parts.query else "")

@@ -2,7 +2,8 @@
 
 Files come from the history entry (``outputs[node][images|gifs|video|audio|...]``, each entry
 ``{"filename", "subfolder", "type"}``); only ``type == "output"`` files are results, ``temp``
-files are previews. Bytes are read through ``/view`` so a remote ComfyUI works too. Each file gets a
+files are previews, and ``worker.output_scope`` decides which files belong to the job. Bytes are
+read through ``/view`` so a remote ComfyUI works too. Each file gets a
 safe path that is unique within the job (``worker.output_keys``), and uploads go to
 ``<prefix>/<job id>/<path>`` with retries. The bytes are also returned inline as base64 when
 requested, and always when the upload failed after its retries, so no output is lost.
@@ -23,6 +24,7 @@ import pybase64
 from worker.comfy import ComfyClient
 from worker.errors import JobError
 from worker.output_keys import object_key, output_path, unique_paths
+from worker.output_scope import OutputScope
 from worker.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -40,12 +42,16 @@ class OutputFile:
     data: bytes = b""
 
 
-def list_output_files(entry: dict[str, Any], output_names: dict[str, str]) -> list[OutputFile]:
-    """List the files of every output node in a history entry, named by the artifact's outputs."""
+def list_output_files(entry: dict[str, Any], output_names: dict[str, str], scope: OutputScope,
+                      job_id: str = "") -> tuple[list[OutputFile], list[str]]:
+    """List the files of every output node in a history entry, named by the artifact's outputs.
+
+    Returns the files the job may read and one line per file that ``scope`` rejected; each rejected
+    file is also logged as a warning. ``entry`` must have passed ``check_history_entry``.
+    """
     files = []
+    rejected = []
     for node_id, node_output in (entry.get("outputs") or {}).items():
-        if not isinstance(node_output, dict):
-            continue
         for items in node_output.values():
             if not isinstance(items, list):
                 continue
@@ -54,14 +60,21 @@ def list_output_files(entry: dict[str, Any], output_names: dict[str, str]) -> li
                     continue
                 if item.get("type", "output") != "output":
                     continue
+                filename, reported_subfolder = item["filename"], item.get("subfolder") or ""
+                subfolder, reason = scope.place(str(node_id), reported_subfolder, filename)
+                if subfolder is None:
+                    log.warning("job %s: not collecting %r in subfolder %r of node %s: %s",
+                                job_id, filename, reported_subfolder, node_id, reason)
+                    rejected.append(f"node {node_id} file {filename!r}: {reason}")
+                    continue
                 files.append(OutputFile(
                     output=output_names.get(str(node_id), f"node:{node_id}"),
                     node=str(node_id),
-                    filename=str(item["filename"]),
-                    subfolder=str(item.get("subfolder") or ""),
+                    filename=filename,
+                    subfolder=subfolder,
                     folder_type="output",
                 ))
-    return files
+    return files, rejected
 
 
 def fetch_output_files(client: ComfyClient, files: list[OutputFile]) -> None:
@@ -183,21 +196,15 @@ def build_results(files: list[OutputFile], job_id: str, settings: Settings, stor
     return results, failures
 
 
-def delete_output_files(output_dir: Path | None, files: list[OutputFile], job_subfolder: str | None) -> None:
-    """Delete a job's outputs: its own subfolder of ComfyUI's output folder and any listed file.
+def delete_job_outputs(output_dir: Path | None, job_subfolder: str) -> None:
+    """Delete the job's own subfolder of ComfyUI's output folder, and nothing else.
 
-    Only paths inside the output folder are deleted, whatever paths the history entry lists.
+    Files that the history entry reports elsewhere (those of a node with a linked
+    ``filename_prefix``) are left in place, because a wrong entry could name another job's files.
     """
     if output_dir is None:
         return
-    root = output_dir.resolve()
-    for output_file in files:
-        path = (root / output_file.subfolder / output_file.filename).resolve()
-        if root not in path.parents:
-            log.warning("not deleting %s: outside %s", path, root)
-            continue
-        path.unlink(missing_ok=True)
-    if job_subfolder:
-        folder = (root / job_subfolder).resolve()
-        if root in folder.parents and folder.is_dir():
-            shutil.rmtree(folder, ignore_errors=True)
+    folder = output_dir / job_subfolder
+    if folder.is_symlink() or not folder.is_dir():
+        return
+    shutil.rmtree(folder, ignore_errors=True)

@@ -17,8 +17,9 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from worker.comfy import ComfyClient, ComfyUnavailable, PromptRejected
+from worker.comfy import ComfyClient, ComfyProtocolError, ComfyUnavailable, PromptRejected
 from worker.errors import JobError
+from worker.history import check_history_entry
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ def run_prompt(prompt: dict[str, Any], context: RunContext) -> tuple[str, dict[s
             answer = context.client.submit(prompt, context.client_id)
         except ComfyUnavailable as exc:
             raise _unavailable(context, f"submitting the prompt failed: {exc}") from None
+        except ComfyProtocolError as exc:
+            raise JobError("comfyui_protocol_error", str(exc)) from None
         prompt_id = answer["prompt_id"]
         log.info("job %s: prompt %s queued as number %s", context.job_id, prompt_id, answer.get("number"))
 
@@ -121,6 +124,9 @@ def _follow_websocket(socket: Any, prompt_id: str, context: RunContext) -> tuple
             parsed = json.loads(message)
         except ValueError:
             continue
+        if not isinstance(parsed, dict) or not isinstance(parsed.get("data") or {}, dict):
+            log.warning("job %s: ignoring a websocket message that is not {type, data}: %.200s", context.job_id, message)
+            continue
         kind, data = parsed.get("type"), parsed.get("data") or {}
         if data.get("prompt_id") not in (None, prompt_id):
             continue
@@ -149,8 +155,11 @@ def _wait_for_history(prompt_id: str, context: RunContext) -> dict[str, Any]:
             if now - unavailable_since > UNAVAILABLE_GRACE_S:
                 raise _unavailable(context, f"ComfyUI stopped responding: {exc}") from None
             entry = None
-        if entry is not None and entry.get("status") is not None:
-            return entry
+        except ComfyProtocolError as exc:
+            raise JobError("comfyui_protocol_error", str(exc)) from None
+        # An entry without a status is still being written; anything that is not an object is malformed.
+        if entry is not None and (not isinstance(entry, dict) or entry.get("status") is not None):
+            return check_history_entry(entry, prompt_id)
         if time.monotonic() > context.deadline:
             _interrupt_and_fail(prompt_id, context)
         time.sleep(context.poll_s)
@@ -232,8 +241,17 @@ def rejection_error(rejected: PromptRejected, describe_input: Callable[[str, str
     """Turn ComfyUI's /prompt validation errors into a JobError in terms of parameter names."""
     details = []
     for node_id, node_error in rejected.node_errors.items():
+        if not isinstance(node_error, dict) or not isinstance(node_error.get("errors") or [], list):
+            details.append({"class": "comfyui_protocol_error", "node": str(node_id),
+                            "message": f"node {node_id}: malformed node error {str(node_error)[:200]}"})
+            continue
         for error in node_error.get("errors") or []:
-            input_name = (error.get("extra_info") or {}).get("input_name")
+            if not isinstance(error, dict):
+                details.append({"class": "comfyui_protocol_error", "node": str(node_id),
+                                "message": f"node {node_id}: malformed error {str(error)[:200]}"})
+                continue
+            extra_info = error.get("extra_info")
+            input_name = extra_info.get("input_name") if isinstance(extra_info, dict) else None
             where = describe_input(str(node_id), input_name)
             details.append({
                 "class": error.get("type"),

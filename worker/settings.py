@@ -68,7 +68,17 @@ class Settings(BaseSettings):
 
     # --- input images ----------------------------------------------------------------------
     max_image_bytes: int = Field(default=32 * 1024 * 1024, validation_alias=_env("WFC_MAX_IMAGE_BYTES"))
-    max_image_pixels: int = Field(default=40_000_000, validation_alias=_env("WFC_MAX_IMAGE_PIXELS"))
+    max_image_pixels: int = Field(
+        default=40_000_000,
+        validation_alias=_env("WFC_MAX_IMAGE_PIXELS"),
+        description="Pixels per input image, summed over the frames of an animated PNG or WebP.",
+    )
+    max_image_frames: int = Field(
+        default=1000,
+        ge=1,
+        validation_alias=_env("WFC_MAX_IMAGE_FRAMES"),
+        description="Frames per animated input image; LoadImage decodes each frame, however small.",
+    )
     url_timeout_s: float = Field(default=20.0, gt=0, allow_inf_nan=False, validation_alias=_env("WFC_URL_TIMEOUT"))
     url_max_redirects: int = Field(default=5, validation_alias=_env("WFC_URL_MAX_REDIRECTS"))
     allow_loopback_urls: bool = Field(

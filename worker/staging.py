@@ -39,7 +39,8 @@ class ImageLimits:
     """Limits every input image must meet."""
 
     max_bytes: int
-    max_pixels: int
+    max_pixels: int  # over all frames: ComfyUI's LoadImage decodes every frame of an animated image
+    max_frames: int = 1000
 
 
 @dataclass
@@ -125,7 +126,11 @@ def read_source(
         raise JobError("invalid_image", f"input.{parameter}: expected a string or an object, got {type(value).__name__}")
 
     if kind == "url":
-        return fetch_url(text, policy)
+        try:
+            return fetch_url(text, policy)
+        except JobError as exc:
+            exc.message = f"input.{parameter}: {exc.message}"
+            raise
     if kind == "s3_key":
         if fetch_s3 is None:
             raise JobError("storage_not_configured", f"input.{parameter}: s3_key needs RUNPOD_STORAGE_* settings")
@@ -141,7 +146,11 @@ def read_source(
 
 
 def verify_image(data: bytes, parameter: str, limits: ImageLimits) -> str:
-    """Check that ``data`` is one whole PNG, JPEG or WebP image within the limits; return its extension."""
+    """Check that ``data`` is one whole PNG, JPEG or WebP image within the limits; return its extension.
+
+    An animated PNG or WebP counts every frame: ComfyUI's LoadImage decodes each one into the
+    batch it outputs, so the frame count times the frame size must stay within the pixel limit.
+    """
     if len(data) > limits.max_bytes:
         raise JobError("image_too_large", f"input.{parameter}: {len(data)} bytes; the limit is {limits.max_bytes}")
     if not data:
@@ -151,28 +160,50 @@ def verify_image(data: bytes, parameter: str, limits: ImageLimits) -> str:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
                 image_format = image.format
-                if width * height > limits.max_pixels:
-                    raise JobError(
-                        "image_too_large",
-                        f"input.{parameter}: {width}x{height} pixels is over the limit of {limits.max_pixels} pixels",
-                    )
+                frames = check_pixels(image, parameter, limits)
                 image.verify()
-            # verify() does not decode the pixel data, so load it too: truncated files fail here.
+            # verify() does not decode the pixel data, so load every frame too: truncated files fail here.
             with Image.open(io.BytesIO(data)) as image:
-                image.load()
+                for index in range(frames):
+                    image.seek(index)
+                    image.load()
     except JobError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise JobError("image_too_large", f"input.{parameter}: the image is a decompression bomb ({exc})") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as exc:
         raise JobError("invalid_image", f"input.{parameter}: not a readable image ({exc})") from None
 
     extension = FORMAT_EXTENSIONS.get(image_format or "")
     if extension is None:
         raise JobError("invalid_image", f"input.{parameter}: format {image_format} is not accepted; send PNG, JPEG or WebP")
     return extension
+
+
+def check_pixels(image: Image.Image, parameter: str, limits: ImageLimits) -> int:
+    """Check the frame count and the pixels of all frames against the limits; return the frame count.
+
+    Pillow reads ``n_frames`` from the file's header (APNG's acTL chunk, the WebP demuxer), without
+    decoding any frame, and it never seeks past that count, so neither does LoadImage.
+    """
+    width, height = image.size
+    frames = int(getattr(image, "n_frames", 1))
+    if frames > limits.max_frames:
+        raise JobError(
+            "image_too_large",
+            f"input.{parameter}: the image has {frames} frames of {width}x{height} pixels; the limit is "
+            f"{limits.max_frames} frames (WFC_MAX_IMAGE_FRAMES)",
+        )
+
+    total = frames * width * height
+    if total > limits.max_pixels:
+        size = f"{width}x{height} pixels" if frames == 1 else f"{frames} frames of {width}x{height} pixels, {total} pixels in all,"
+        raise JobError(
+            "image_too_large",
+            f"input.{parameter}: {size} is over the limit of {limits.max_pixels} pixels (WFC_MAX_IMAGE_PIXELS)",
+        )
+    return frames
 
 
 def stage_image(data: bytes, extension: str, directory: Path, token: str, parameter: str, staged: StagedImages) -> str:

@@ -11,7 +11,11 @@ ComfyUI's (see standin_graph). Test-only fault switches are set with
 - ``stall``: the next prompt hangs in a node until ``POST /interrupt``;
 - ``error``: the next prompt fails in its first faked node with the exception of a corrupt
   checkpoint (``safetensors_rust.SafetensorError``);
-- ``nows``: ``/ws`` returns HTTP 503, so clients must poll ``/history``.
+- ``nows``: ``/ws`` returns HTTP 503, so clients must poll ``/history``;
+- ``history``: every ``/history/{id}`` answer is changed as the request's ``"history"`` object
+  says: its ``replace`` fields replace those of the entry, and its ``extra_files`` lists
+  (node id to file entries) are appended to that node's ``images``. This fakes a ComfyUI that
+  reports malformed or foreign outputs.
 """
 
 from __future__ import annotations
@@ -162,6 +166,7 @@ class StandIn:
         self.prompts_received = 0
         self.history_requests: dict[str, int] = {}  # prompt id -> GET /history/{id} count, for tests
         self.fault: str | None = None
+        self.history_change: dict[str, Any] = {}  # what the "history" fault changes in each answer
         self.interrupt_flag = threading.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.lock = threading.Lock()
@@ -392,7 +397,17 @@ class StandIn:
         prompt_id = request.match_info["prompt_id"]
         self.history_requests[prompt_id] = self.history_requests.get(prompt_id, 0) + 1
         entry = self.history.get(prompt_id)
+        if entry and self.fault == "history":
+            entry = self.changed_history(entry)
         return web.json_response({prompt_id: entry} if entry else {})
+
+    def changed_history(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """Apply the ``history`` fault's changes to a copy of a history entry."""
+        changed = json.loads(json.dumps(entry))
+        for node_id, items in (self.history_change.get("extra_files") or {}).items():
+            changed["outputs"].setdefault(node_id, {}).setdefault("images", []).extend(items)
+        changed.update(self.history_change.get("replace") or {})
+        return changed
 
     async def get_view(self, request: web.Request) -> web.Response:
         query = request.rel_url.query
@@ -479,6 +494,7 @@ class StandIn:
     async def post_fault(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.fault = body.get("mode")
+        self.history_change = body.get("history") or {}
         log.info("fault switch set to %s", self.fault)
         return web.json_response({"mode": self.fault})
 

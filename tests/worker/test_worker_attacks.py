@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import http.server
+import io
 import ipaddress
 import socket
 import struct
@@ -17,6 +18,7 @@ import zlib
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from conftest import standin_stats
 from worker_builders import png_base64, png_bytes
@@ -91,6 +93,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             for _ in range(value):
                 self.wfile.write(b"\0" * 65536)
+        elif kind == "drip_body":
+            self.send_response(200)
+            if value == "with length":
+                self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.drip(b"\0" * 1000)
+        elif kind == "drip_headers":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            self.drip(b"X-Drip: " + b"a" * 1000)
         elif kind == "stall":
             self.send_response(200)
             self.send_header("Content-Length", "1000")
@@ -99,6 +110,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             self.send_response(value)
             self.end_headers()
+
+    def drip(self, data):
+        """Send one byte every 0.3 s, so no single read ever times out, until the client hangs up."""
+        for byte in data:
+            try:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            except OSError:
+                return
+            time.sleep(0.3)
 
     def log_message(self, *args):
         pass
@@ -211,6 +232,97 @@ def test_url_time_limited(no_egress, web_server):
     assert time.monotonic() - started < 4
 
 
+@pytest.mark.parametrize("route", [("drip_body", "with length"), ("drip_body", "until close"), ("drip_headers", None)])
+def test_dripping_server_timed_out(no_egress, web_server, route):
+    base, routes = web_server
+    routes["/drip"] = route
+    policy = FetchPolicy(max_bytes=1_000_000, timeout_s=1.5, allow_loopback=True)
+    started = time.monotonic()
+
+    with pytest.raises(JobError) as raised:
+        fetch_url(f"{base}/drip", policy)
+
+    assert raised.value.error_class == "image_url_timeout"
+    assert "took over 1.5 s" in raised.value.message
+    assert time.monotonic() - started < 1.5 + 1
+
+
+def test_deadline_covers_redirects(no_egress, web_server):
+    base, routes = web_server
+    routes["/hop"] = ("redirect", "/drip")
+    routes["/drip"] = ("drip_body", "with length")
+    policy = FetchPolicy(max_bytes=1_000_000, timeout_s=1.0, allow_loopback=True)
+    started = time.monotonic()
+
+    with pytest.raises(JobError) as raised:
+        fetch_url(f"{base}/hop", policy)
+
+    assert raised.value.error_class == "image_url_timeout"
+    assert time.monotonic() - started < 1.0 + 1
+
+
+@pytest.mark.parametrize("url", ["https://[::1", "https://a]b/", "https://[zz]/x", "https://[::1]:99999/x"])
+def test_malformed_url_rejected(no_egress, url):
+    with pytest.raises(JobError) as raised:
+        fetch_url(url, STRICT)
+
+    assert raised.value.error_class == "image_url_rejected"
+    assert no_egress == []
+
+
+def test_malformed_redirect_rejected(no_egress, web_server):
+    base, routes = web_server
+    routes["/start"] = ("redirect", "https://[::1")
+
+    with pytest.raises(JobError) as raised:
+        fetch_url(f"{base}/start", LOOPBACK_ALLOWED)
+
+    assert raised.value.error_class == "image_url_rejected"
+    assert "redirected to an invalid URL 'https://[::1'" in raised.value.message
+
+
+def animated(image_format: str, frames: int, size: tuple[int, int]) -> bytes:
+    images = [Image.new("RGB", size, (index * 20 % 256, 40, 90)) for index in range(frames)]
+    buffer = io.BytesIO()
+    images[0].save(buffer, image_format, save_all=True, append_images=images[1:], duration=40)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("image_format", ["WEBP", "PNG"])
+def test_animated_frames_count_as_pixels(image_format):
+    data = animated(image_format, 10, (100, 100))
+    limits = ImageLimits(max_bytes=10_000_000, max_pixels=50_000)
+
+    with pytest.raises(JobError) as raised:
+        verify_image(data, "load_image", limits)
+
+    assert raised.value.error_class == "image_too_large"
+    assert raised.value.message == (
+        "input.load_image: 10 frames of 100x100 pixels, 100000 pixels in all, is over the limit of 50000 pixels "
+        "(WFC_MAX_IMAGE_PIXELS)"
+    )
+
+
+@pytest.mark.parametrize("image_format", ["WEBP", "PNG"])
+def test_animated_frame_count_limited(image_format):
+    data = animated(image_format, 30, (4, 4))
+    limits = ImageLimits(max_bytes=10_000_000, max_pixels=40_000_000, max_frames=20)
+
+    with pytest.raises(JobError) as raised:
+        verify_image(data, "load_image", limits)
+
+    assert raised.value.error_class == "image_too_large"
+    assert "30 frames of 4x4 pixels; the limit is 20 frames" in raised.value.message
+
+
+@pytest.mark.parametrize("image_format, extension", [("WEBP", "webp"), ("PNG", "png")])
+def test_animated_within_limits_accepted(image_format, extension):
+    data = animated(image_format, 3, (64, 64))
+    limits = ImageLimits(max_bytes=10_000_000, max_pixels=3 * 64 * 64, max_frames=3)
+
+    assert verify_image(data, "load_image", limits) == extension
+
+
 def png_chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
@@ -263,6 +375,10 @@ def assert_nothing_touched(state, comfy_root: Path):
     (base64.b64encode(bomb_png(50_000, 50_000)).decode(), "image_too_large"),
     ("https://169.254.169.254/latest/meta-data/", "image_url_rejected"),
     ({"url": "https://10.0.0.1/a.png"}, "image_url_rejected"),
+    ("https://[::1", "image_url_rejected"),
+    ("https://a]b/", "image_url_rejected"),
+    ("https://[zz]/x", "image_url_rejected"),
+    ({"url": "https://[::1"}, "image_url_rejected"),
 ])
 def test_hostile_image_rejected(worker, tmp_path, no_egress_for_jobs, value, error_class):
     result = process_job(worker, plate_job(load_image=value))
@@ -347,3 +463,36 @@ def test_loopback_url_job_with_switch(workflows, s3, start_worker, web_server, t
 
     assert "error" not in result, result.get("error")
     assert list((tmp_path / "comfy" / "input").iterdir()) == []
+
+
+def test_url_error_names_parameter(worker, tmp_path, no_egress_for_jobs):
+    result = process_job(worker, plate_job(load_image={"url": "https://[::1"}))
+
+    assert result["error_class"] == "image_url_rejected"
+    assert result["error"].startswith("image_url_rejected: input.load_image: image URL 'https://[::1' is not a valid URL")
+    assert_nothing_touched(worker, tmp_path / "comfy")
+
+
+def test_animated_image_job_rejected(workflows, s3, start_worker, tmp_path):
+    state = start_worker(workflows, s3, WFC_MAX_IMAGE_PIXELS="100000")
+    data = base64.b64encode(animated("WEBP", 10, (200, 200))).decode()
+
+    result = process_job(state, plate_job(load_image=data))
+
+    assert result["error_class"] == "image_too_large"
+    assert "input.load_image: 10 frames of 200x200 pixels, 400000 pixels in all" in result["error"]
+    assert_nothing_touched(state, tmp_path / "comfy")
+
+
+def test_dripping_url_job_timed_out(workflows, s3, start_worker, web_server, tmp_path):
+    base, routes = web_server
+    routes["/drip.png"] = ("drip_body", "with length")
+    state = start_worker(workflows, s3, WFC_ALLOW_LOOPBACK_URLS="1", WFC_URL_TIMEOUT="2")
+    started = time.monotonic()
+
+    result = process_job(state, plate_job(load_image=f"{base}/drip.png"))
+
+    assert result["error_class"] == "image_url_timeout"
+    assert "input.load_image: fetching http://127.0.0.1:" in result["error"]
+    assert time.monotonic() - started < 2 + 1
+    assert_nothing_touched(state, tmp_path / "comfy")
