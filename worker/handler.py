@@ -176,6 +176,10 @@ def process_job(state: WorkerState, job: dict[str, Any]) -> dict[str, Any]:
     except JobError as exc:
         log.warning("job %s failed: %s", job_id, exc.text().replace("\n", " | "))
         return {"error": exc.text(), "error_class": exc.error_class, "details": exc.details}
+    except Exception as exc:  # a bug in the worker fails this job, not the worker process
+        log.exception("job %s failed inside the worker", job_id)
+        message = f"the worker failed while running the job: {type(exc).__name__}: {exc}"
+        return {"error": f"internal_error: {message}", "error_class": "internal_error", "details": []}
     finally:
         log.info("job %s took %.3f s", job_id, time.perf_counter() - started)
 
@@ -229,9 +233,9 @@ def run_job(state: WorkerState, job_id: str, job: dict[str, Any]) -> dict[str, A
             raise failure
 
         output_names = {str(output["node"]): name for name, output in artifact.outputs.items()}
-        files, rejected = list_output_files(entry, output_names, scope, job_id)
+        files, refused_files = list_output_files(entry, output_names, scope, job_id)
         if not files:
-            reason = f"; rejected: {'; '.join(rejected)}" if rejected else ""
+            reason = f"; rejected: {'; '.join(refused_files)}" if refused_files else ""
             raise JobError("no_outputs", f"prompt {prompt_id} succeeded but its output nodes wrote no files{reason}")
         fetch_output_files(state.client, files)
         results, upload_failures = build_results(files, job_id, settings, state.storage, scope.job_subfolder)

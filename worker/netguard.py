@@ -118,7 +118,7 @@ def resolve_vetted(host: str, port: int, allow_loopback: bool, deadline: FetchDe
         except (socket.gaierror, ValueError) as exc:  # ValueError includes UnicodeError and NUL characters
             raise JobError("image_url_rejected", f"cannot resolve host {host!r}: {exc}") from None
         try:
-            candidates = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+            candidates = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
         except ValueError as exc:
             raise JobError("image_url_rejected", f"host {host!r} resolves to an invalid address: {exc}") from None
         if not candidates:

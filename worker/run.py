@@ -239,7 +239,7 @@ def execution_failure(entry: dict[str, Any], describe_node: Callable[[str], str]
 
 def rejection_error(rejected: PromptRejected, describe_input: Callable[[str, str | None], str]) -> JobError:
     """Turn ComfyUI's /prompt validation errors into a JobError in terms of parameter names."""
-    details = []
+    details: list[dict[str, Any]] = []
     for node_id, node_error in rejected.node_errors.items():
         if not isinstance(node_error, dict) or not isinstance(node_error.get("errors") or [], list):
             details.append({"class": "comfyui_protocol_error", "node": str(node_id),

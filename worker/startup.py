@@ -86,7 +86,7 @@ def compare_classes(artifacts: dict[str, Artifact], object_info: dict[str, Any])
                     )
                     continue
                 if spec.is_combo and not spec.is_upload and (node_id, input_name) not in bound \
-                        and not isinstance(value, list) and value not in spec.options:
+                        and not isinstance(value, list) and value not in (spec.options or ()):
                     problems.append(
                         f"artifact {artifact.name!r} node {node_id} ({class_type}) input {input_name!r}: "
                         f"{value!r} is not among ComfyUI's options (a missing model file?)"

@@ -103,3 +103,17 @@ def test_warm_worker_jobs_use_own_images(worker):
         image = decode_png(requests.get(url, timeout=10).content).convert("RGB")
         assert image.getpixel((0, 0)) == colour
         assert image.getpixel((20, 20)) == colour
+
+
+def test_worker_bug_fails_one_job(worker, monkeypatch, caplog):
+    import worker.handler as handler_module
+
+    def broken_run_job(state, job_id, job):
+        raise RuntimeError("boom in bind")
+
+    monkeypatch.setattr(handler_module, "run_job", broken_run_job)
+    result = process_job(worker, {"id": "job-bug", "input": {}})
+
+    assert result["error_class"] == "internal_error"
+    assert result["error"] == "internal_error: the worker failed while running the job: RuntimeError: boom in bind"
+    assert "job job-bug failed inside the worker" in caplog.text
