@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wfc.graph import json_type_name
+
 CATALOG_FORMAT = "wfc-catalog/1"
 
 # Keys of an input's options dict that are documentation, not behaviour.
@@ -320,7 +322,7 @@ def check_object_info(data: Any) -> None:
     from wfc.graph import is_ui_format
 
     if not isinstance(data, dict):
-        raise CatalogError(f"object_info must be a JSON object of node classes, not {_json_type(data)}; "
+        raise CatalogError(f"object_info must be a JSON object of node classes, not {json_type_name(data)}; "
                            f"expected {CATALOG_KINDS}")
     if is_ui_format(data):
         raise CatalogError(f"this is an editor (UI-format) workflow, not a catalog; expected {CATALOG_KINDS}")
@@ -338,39 +340,24 @@ def check_object_info(data: Any) -> None:
 def _class_entry_problem(raw: Any) -> str | None:
     """Describe what keeps one value of an object_info from being a class entry, or return None."""
     if not isinstance(raw, dict):
-        return f"is {_json_type(raw)}, not an object with 'input' and 'output'"
+        return f"is {json_type_name(raw)}, not an object with 'input' and 'output'"
     declared = raw.get("input")
     if not isinstance(declared, dict):
-        found = "has no 'input'" if "input" not in raw else f"has an 'input' that is {_json_type(declared)}"
+        found = "has no 'input'" if "input" not in raw else f"has an 'input' that is {json_type_name(declared)}"
         return f"{found}; a class entry's 'input' is an object of required, optional and hidden inputs"
     for section in SECTIONS:
         entries = declared.get(section)
         if entries is not None and not isinstance(entries, dict):
-            return f"has an input section {section!r} that is {_json_type(entries)}, not an object of inputs"
+            return f"has an input section {section!r} that is {json_type_name(entries)}, not an object of inputs"
     if not isinstance(raw.get("output"), list):
-        found = "has no 'output'" if "output" not in raw else f"has an 'output' that is {_json_type(raw['output'])}"
+        found = "has no 'output'" if "output" not in raw else f"has an 'output' that is {json_type_name(raw['output'])}"
         return f"{found}; a class entry's 'output' is a list of output types"
     for key in ("output_name", "output_is_list"):
         if raw.get(key) is not None and not isinstance(raw[key], list):
-            return f"has an {key!r} that is {_json_type(raw[key])}, not a list"
+            return f"has an {key!r} that is {json_type_name(raw[key])}, not a list"
     if raw.get("input_order") is not None and not isinstance(raw["input_order"], dict):
-        return f"has an 'input_order' that is {_json_type(raw['input_order'])}, not an object"
+        return f"has an 'input_order' that is {json_type_name(raw['input_order'])}, not an object"
     return None
-
-
-def _json_type(value: Any) -> str:
-    """Name the JSON type of a parsed value, with an article, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    return "an object"
 
 
 def node_class_from_normalised(name: str, raw: dict[str, Any]) -> NodeClass:
@@ -466,24 +453,24 @@ def check_normalised(data: dict[str, Any]) -> None:
     if digest is not None and not (isinstance(digest, str) and digest.startswith("sha256:")):
         raise CatalogError(f"field 'digest' must be a string 'sha256:<hex>', not {digest!r}")
     if not isinstance(data.get("source", {}), dict):
-        raise CatalogError(f"field 'source' must be an object, not {_json_type(data['source'])}")
+        raise CatalogError(f"field 'source' must be an object, not {json_type_name(data['source'])}")
     classes = data.get("classes")
     if classes is None:
         raise CatalogError("field 'classes' is missing; it must be an object of class name to class entry")
     if not isinstance(classes, dict) or not classes:
-        found = "empty" if isinstance(classes, dict) else _json_type(classes)
+        found = "empty" if isinstance(classes, dict) else json_type_name(classes)
         raise CatalogError(f"field 'classes' is {found}; it must be an object of class name to class entry")
 
     for name, raw in classes.items():
         if not isinstance(raw, dict):
-            raise CatalogError(f"class {name!r} is {_json_type(raw)}, not a class entry object")
+            raise CatalogError(f"class {name!r} is {json_type_name(raw)}, not a class entry object")
         extra = raw.keys() - NORMALISED_CLASS_KEYS
         if extra:
             raise CatalogError(f"class {name!r} has unknown field{'s' if len(extra) != 1 else ''} "
                                f"{', '.join(map(repr, sorted(extra)))}; write the file again with `wfc catalog import`")
         for key in ("inputs", "outputs"):
             if not isinstance(raw.get(key), list):
-                found = "no" if key not in raw else f"{_json_type(raw[key])} as"
+                found = "no" if key not in raw else f"{json_type_name(raw[key])} as"
                 raise CatalogError(f"class {name!r} has {found} {key!r}; it must be a list")
 
 

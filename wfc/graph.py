@@ -355,6 +355,21 @@ def graph_from_json(data: dict[str, Any]) -> Graph:
     return Graph(nodes)
 
 
+def json_type_name(value: Any) -> str:
+    """Name the JSON type of a parsed value, with an article, for messages about malformed fields."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"
+
+
 def is_finite_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and (
         isinstance(value, int) or math.isfinite(value)

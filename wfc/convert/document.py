@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from wfc.diagnostics import Severity
+from wfc.graph import json_type_name
 
 # Node ids of the subgraph boundary pseudo nodes inside a subgraph definition.
 SUBGRAPH_INPUT_ID = "-10"
@@ -261,21 +262,6 @@ def _read_outputs(raw: list[Any]) -> tuple[list[OutputSlot], list[int]]:
     return slots, bad_entries
 
 
-def _json_type(value: Any) -> str:
-    """Name a value's JSON type, for messages about malformed fields."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "an object"
-    return "an array"
-
-
 class _NodeReader:
     """Reader of one node entry that records one problem per malformed field, naming the node."""
 
@@ -337,14 +323,14 @@ class _NodeReader:
         if raw_inputs is None:
             return []
         if not isinstance(raw_inputs, list):
-            self.problem("inputs", f"{self.label()} has {_json_type(raw_inputs)} as 'inputs' instead of an "
+            self.problem("inputs", f"{self.label()} has {json_type_name(raw_inputs)} as 'inputs' instead of an "
                                    "array of input sockets; none of its links are read" +
                                    self._lost_links(links_into) +
                                    ", so open the workflow in the editor and save it again")
             return []
         slots, bad_entries = _read_inputs(raw_inputs)
         for position in bad_entries:
-            self.problem(f"inputs/{position}", f"{self.label()} has {_json_type(raw_inputs[position])} as input "
+            self.problem(f"inputs/{position}", f"{self.label()} has {json_type_name(raw_inputs[position])} as input "
                                                f"socket {position} instead of an object; that input is not read")
         return slots
 
@@ -359,12 +345,12 @@ class _NodeReader:
         if raw_outputs is None:
             return []
         if not isinstance(raw_outputs, list):
-            self.problem("outputs", f"{self.label()} has {_json_type(raw_outputs)} as 'outputs' instead of an "
+            self.problem("outputs", f"{self.label()} has {json_type_name(raw_outputs)} as 'outputs' instead of an "
                                     "array of output sockets; its output types and the links it lists are not read")
             return []
         slots, bad_entries = _read_outputs(raw_outputs)
         for position in bad_entries:
-            self.problem(f"outputs/{position}", f"{self.label()} has {_json_type(raw_outputs[position])} as "
+            self.problem(f"outputs/{position}", f"{self.label()} has {json_type_name(raw_outputs[position])} as "
                                                 f"output socket {position} instead of an object; that output is not read")
         return slots
 
@@ -372,7 +358,7 @@ class _NodeReader:
         values = self.raw.get("widgets_values")
         if values is None or isinstance(values, (list, dict)):
             return values
-        self.problem("widgets_values", f"{self.label()} has {_json_type(values)} as 'widgets_values' instead of "
+        self.problem("widgets_values", f"{self.label()} has {json_type_name(values)} as 'widgets_values' instead of "
                                        "an array or object; its widgets keep their default values")
         return None
 
@@ -386,7 +372,7 @@ def read_node(
     with a node's inputs can name the links it loses.
     """
     if not isinstance(raw, dict):
-        problems.append(ReadProblem(f"node entry {index} is {_json_type(raw)} instead of an object; it is left out",
+        problems.append(ReadProblem(f"node entry {index} is {json_type_name(raw)} instead of an object; it is left out",
                                     pointer=f"{where}/{index}"))
         return None
     reader = _NodeReader(raw, index, problems, where)
