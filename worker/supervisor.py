@@ -1,7 +1,7 @@
 """Start, watch and restart the ComfyUI child process.
 
 ComfyUI runs as a child process bound to 127.0.0.1 (the command comes from the settings). The
-job runner asks ``crashed()`` while it waits, so a ComfyUI that dies mid-job fails that job at
+job runner calls ``crashed()`` while it waits, so a ComfyUI that dies mid-job fails that job at
 once instead of at the deadline, and ``ensure_running()`` restarts it before the next job.
 Restarts are counted and capped so a ComfyUI that cannot stay up does not restart forever.
 """
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 class ComfyStartError(Exception):
-    """ComfyUI did not start or did not answer before its deadline."""
+    """ComfyUI did not start or did not respond before its deadline."""
 
 
 class ComfySupervisor:
@@ -42,7 +42,7 @@ class ComfySupervisor:
         self._stop_registered = False
 
     def start(self) -> None:
-        """Start ComfyUI and wait until it answers; raise ComfyStartError otherwise."""
+        """Start ComfyUI and wait until it responds over HTTP; raise ComfyStartError otherwise."""
         with self._lock:
             self._start_locked()
 
@@ -73,10 +73,10 @@ class ComfySupervisor:
                 return
             time.sleep(0.2)
         self._stop_locked()
-        raise ComfyStartError(f"ComfyUI did not answer at {self.client.base_url} within {self.start_timeout_s:g} s")
+        raise ComfyStartError(f"ComfyUI did not respond at {self.client.base_url} within {self.start_timeout_s:g} s")
 
     def crashed(self) -> int | None:
-        """The exit code when the child process has exited, else None."""
+        """Return the exit code when the child process has exited, else None."""
         if self.process is None:
             return None
         return self.process.poll()
